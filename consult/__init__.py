@@ -1,0 +1,87 @@
+"""consult: structured multi-stakeholder consultations on draft norms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, check_production, config_from_env
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, then a list of registrations."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config_from_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    check_production(app.config)
+
+    register_database(app)
+    register_extensions(app)
+    register_web(app)
+    register_blueprints(app)
+    register_cli(app)
+    if app.config["PROXY_FIX"]:
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    return app
+
+
+def register_database(app: Flask) -> None:
+    from consult import db
+
+    db.init_app(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from consult.auth.loader import init_login
+    from consult.extensions import babel, csrf, limiter, mail
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    init_login(app)
+
+
+def _select_locale() -> str:
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def _select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+def register_web(app: Flask) -> None:
+    from consult import web
+
+    web.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from consult.admin import bp as admin_bp
+    from consult.auth import bp as auth_bp
+    from consult.consultations import bp as consultations_bp
+
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from consult import cli
+
+    cli.init_app(app)

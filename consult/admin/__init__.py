@@ -1,0 +1,7 @@
+"""Administration: people, organisations, stakeholder groups, invitations, audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from consult.admin import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,183 @@
+"""Administrative transitions: roles, accounts, organisations, groups, invitations."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult import audit, policy
+from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
+from consult.db import utcnow
+from consult.errors import Conflict, Invalid
+from consult.policy import Permission
+
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def change_role(
+    session: Session,
+    *,
+    actor: User,
+    subject: User,
+    role: Role,
+    organisation: Organisation | None,
+    reason: str,
+) -> bool:
+    """Give `subject` a new role (and organisation); their sessions end. False if unchanged."""
+    policy.require(actor, Permission.USER_MANAGE, subject)
+    policy.require(actor, Permission.USER_MANAGE, role)
+    if role in policy.ORGANISATION_ROLES and organisation is None:
+        raise Invalid(_("A participant or focal point must belong to an organisation."), "organisation")
+    if role not in policy.ORGANISATION_ROLES:
+        organisation = None
+    new_org_id = organisation.id if organisation else None
+    if subject.role == role and subject.organisation_id == new_org_id:
+        return False
+    if not reason.strip():
+        raise Invalid(_("Say why the role changes; the reason goes into the audit log."), "reason")
+    before = {"role": subject.role, "organisation_id": subject.organisation_id}
+    subject.role = role
+    subject.organisation_id = new_org_id
+    subject.end_sessions()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.role_change",
+        subject=subject,
+        summary=f"{before['role'].value} → {role.value}",
+        reason=reason.strip(),
+        before_role=before["role"],
+        before_organisation_id=before["organisation_id"],
+        role=role,
+        organisation_id=new_org_id,
+    )
+    return True
+
+
+def set_active(session: Session, *, actor: User, subject: User, active: bool, reason: str) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    policy.require(actor, Permission.USER_MANAGE, subject)
+    if subject.is_active_flag == active:
+        return
+    if not reason.strip():
+        raise Invalid(_("Say why; the reason goes into the audit log."), "reason")
+    subject.is_active_flag = active
+    if not active:
+        subject.end_sessions()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        subject=subject,
+        summary=subject.email,
+        reason=reason.strip(),
+    )
+
+
+def _check_organisation(session: Session, name: str, country: str, current_id: int | None) -> None:
+    clash = session.scalar(
+        select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower())
+    )
+    if clash is not None and clash != current_id:
+        raise Invalid(_("An organisation with this name already exists."), "name")
+    if country and not COUNTRY_RE.match(country):
+        raise Invalid(_("Use a two-letter country code such as KR or HU, or leave it empty."), "country")
+
+
+def create_organisation(
+    session: Session, *, actor: User, name: str, country: str, group: StakeholderGroup
+) -> Organisation:
+    """Add an organisation to a stakeholder group."""
+    policy.require(actor, Permission.ORGANISATION_MANAGE)
+    country = country.strip().upper()
+    _check_organisation(session, name, country, None)
+    organisation = Organisation(name=name.strip(), country=country, stakeholder_group=group)
+    session.add(organisation)
+    audit.record(session, actor=actor, action="organisation.create", subject=organisation, summary=name)
+    return organisation
+
+
+def update_organisation(
+    session: Session,
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    country: str,
+    group: StakeholderGroup,
+    reason: str,
+) -> None:
+    """Rename an organisation or move it to another group (which changes what it sees)."""
+    policy.require(actor, Permission.ORGANISATION_MANAGE)
+    country = country.strip().upper()
+    _check_organisation(session, name, country, organisation.id)
+    moved = organisation.stakeholder_group_id != group.id
+    if moved and not reason.strip():
+        raise Invalid(_("Say why the organisation moves to another stakeholder group."), "reason")
+    before = {"name": organisation.name, "group_id": organisation.stakeholder_group_id}
+    organisation.name = name.strip()
+    organisation.country = country
+    organisation.stakeholder_group = group
+    if moved:
+        # What its members may see changes: make them sign in again.
+        for member in session.scalars(select(User).where(User.organisation_id == organisation.id)):
+            member.end_sessions()
+    audit.record(
+        session,
+        actor=actor,
+        action="organisation.update",
+        subject=organisation,
+        summary=organisation.name,
+        reason=reason.strip(),
+        before_name=before["name"],
+        before_group_id=before["group_id"],
+        group_id=group.id,
+    )
+
+
+def _check_group(session: Session, name: str, slug: str, current_id: int | None) -> None:
+    if not SLUG_RE.match(slug):
+        raise Invalid(_("Use lower-case letters, digits and single hyphens, such as civil-society."), "slug")
+    for column, value, field in ((StakeholderGroup.name, name.strip(), "name"), (StakeholderGroup.slug, slug, "slug")):
+        clash = session.scalar(select(StakeholderGroup.id).where(func.lower(column) == value.lower()))
+        if clash is not None and clash != current_id:
+            raise Invalid(_("Another stakeholder group already uses this."), field)
+
+
+def create_stakeholder_group(
+    session: Session, *, actor: User, name: str, slug: str, description: str
+) -> StakeholderGroup:
+    """Add a stakeholder group."""
+    policy.require(actor, Permission.STAKEHOLDER_GROUP_MANAGE)
+    _check_group(session, name, slug, None)
+    position = (session.scalar(select(func.max(StakeholderGroup.position))) or 0) + 1
+    group = StakeholderGroup(name=name.strip(), slug=slug, description=description.strip(), position=position)
+    session.add(group)
+    audit.record(session, actor=actor, action="stakeholder_group.create", subject=group, summary=name)
+    return group
+
+
+def update_stakeholder_group(
+    session: Session, *, actor: User, group: StakeholderGroup, name: str, slug: str, description: str
+) -> None:
+    """Rename or describe a stakeholder group."""
+    policy.require(actor, Permission.STAKEHOLDER_GROUP_MANAGE)
+    _check_group(session, name, slug, group.id)
+    before = group.name
+    group.name, group.slug, group.description = name.strip(), slug, description.strip()
+    audit.record(
+        session, actor=actor, action="stakeholder_group.update", subject=group, summary=group.name, before_name=before
+    )
+
+
+def revoke_invitation(session: Session, *, actor: User, invitation: Invitation) -> None:
+    """Withdraw a pending invitation; its link stops working."""
+    policy.require(actor, Permission.INVITATION_REVOKE)
+    if not invitation.is_pending(utcnow()):
+        raise Conflict(_("This invitation is no longer pending."))
+    invitation.revoked_at = utcnow()
+    audit.record(session, actor=actor, action="invitation.revoke", subject=invitation, summary=invitation.email)

@@ -1,0 +1,72 @@
+"""Forms for signing in, accepting an invitation and managing one's account."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from consult.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from consult.forms import BaseForm, timezone_field
+
+_new_password = [
+    DataRequired(),
+    Length(
+        min=MIN_PASSWORD_LENGTH,
+        max=MAX_PASSWORD_LENGTH,
+        message=_l("Use between %(min)d and %(max)d characters."),
+    ),
+]
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
+    next = HiddenField()
+
+
+class LogoutForm(BaseForm):
+    pass
+
+
+class AcceptInvitationForm(BaseForm):
+    display_name = StringField(
+        _l("Your name as others will see it"), validators=[DataRequired(), Length(max=120)]
+    )
+    password = PasswordField(_l("Choose a password"), validators=_new_password)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    timezone = timezone_field()
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField(_l("New password"), validators=_new_password)
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ProfileForm(BaseForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    timezone = timezone_field()
+
+
+class PasswordChangeForm(BaseForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    password = PasswordField(_l("New password"), validators=_new_password)
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )

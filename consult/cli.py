@@ -1,0 +1,113 @@
+"""The `flask` commands: database migrations, demo data, accounts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from config import BASE_DIR
+from consult.db import get_session
+
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+demo_cli = AppGroup("demo", help="The demo consultation.")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+def alembic_config() -> AlembicConfig:
+    """Alembic's configuration, pointed at migrations/ and the app's database."""
+    config = AlembicConfig(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["flask_app"] = current_app._get_current_object()
+    return config
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    command.upgrade(alembic_config(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    command.downgrade(alembic_config(), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.option("--autogenerate/--empty", default=True, help="Compare the models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration file."""
+    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    command.current(alembic_config(), verbose=False)
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@click.option("--password", envvar="CONSULT_DEMO_PASSWORD", default=None, help="Password for every demo account.")
+def demo_load(if_empty: bool, password: str | None) -> None:
+    """Load the demo consultation and print the demo accounts."""
+    from consult.demo import DEMO_PASSWORD, demo_accounts, load_demo
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("The demo data is not for production databases.")
+    session = get_session()
+    created = load_demo(session, password or DEMO_PASSWORD, if_empty=if_empty)
+    session.commit()
+    if not created:
+        click.echo("The database has data already; the demo was not loaded again.")
+    click.echo("\nDemo accounts (sign in at http://127.0.0.1:5000/login):")
+    for email, role, organisation in demo_accounts(session):
+        click.echo(f"  {email:<34} {role:<12} {organisation}")
+    click.echo(f"  Password for all of them: {password or DEMO_PASSWORD}\n")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Administrator")
+@click.option("--password", envvar="CONSULT_ADMIN_PASSWORD", default=None, help="Generated when omitted.")
+def create_admin(email: str, name: str, password: str | None) -> None:
+    """Create an administrator account (the first account of a new installation)."""
+    from consult import audit
+    from consult.auth.models import Role, User
+    from consult.auth.services import check_password_rules, find_user_by_email, hash_password
+    from consult.errors import Invalid
+
+    session = get_session()
+    if find_user_by_email(session, email) is not None:
+        raise click.ClickException(f"An account for {email} already exists.")
+    generated = password is None
+    password = password or secrets.token_urlsafe(18)
+    try:
+        check_password_rules(password, email)
+    except Invalid as exc:
+        raise click.ClickException(str(exc)) from None
+    user = User(email=email.strip(), display_name=name, role=Role.ADMIN, password_hash=hash_password(password))
+    session.add(user)
+    audit.record(session, actor=None, action="user.create_admin", subject=user, summary=email, via="cli")
+    session.commit()
+    click.echo(f"Administrator {email} created.")
+    if generated:
+        click.echo(f"Password: {password}  (change it on the account page)")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (db_cli, demo_cli, users_cli):
+        app.cli.add_command(group)
+    os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")

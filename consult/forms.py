@@ -1,0 +1,31 @@
+"""Form pieces shared by every blueprint."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+TIMEZONE_CHOICES = sorted(available_timezones())
+
+
+class BaseForm(FlaskForm):
+    """A form whose stale CSRF token is reported as a field error, keeping the input."""
+
+    class Meta:
+        csrf_field_name = "csrf_token"
+
+    @property
+    def csrf_failed(self) -> bool:
+        return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
+
+
+def timezone_field(label: str = "") -> SelectField:
+    """A timezone chooser over every IANA zone."""
+    return SelectField(
+        label or _l("Timezone"),
+        choices=[(tz, tz.replace("_", " ")) for tz in TIMEZONE_CHOICES],
+        default="UTC",
+    )

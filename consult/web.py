@@ -1,0 +1,186 @@
+"""What every response shares: security headers, CSRF, error pages, template helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, render_template, request
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult import policy
+from consult.errors import DomainError
+from consult.extensions import csrf
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+ERROR_STATUSES = (400, 403, 404, 405, 409, 413, 429, 500)
+ERROR_TITLES = {
+    400: "The request could not be understood",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "This action is not available here",
+    409: "Someone else changed this first",
+    413: "The upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+# Views whose form validates the CSRF token itself (so that a stale token re-shows the form
+# with the person's input); every other state-changing request is checked before the view.
+_FORM_CHECKED: set[str] = set()
+
+
+def csrf_in_form(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose FlaskForm checks CSRF and re-shows the input when the token is stale."""
+    _FORM_CHECKED.add(f"{view.__module__}.{view.__name__}")
+    return view
+
+
+def _check_csrf() -> None:
+    if request.method in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+        return
+    view = request.url_rule and request.endpoint and _view_function()
+    if view is not None and f"{view.__module__}.{view.__name__}" in _FORM_CHECKED:
+        return
+    csrf.protect()
+
+
+def _view_function() -> Callable[..., Any] | None:
+    from flask import current_app
+
+    return current_app.view_functions.get(request.endpoint)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Whether `target` is a path on this host (a `next=` never leaves it)."""
+    if not target or len(target) > 2000:
+        return False
+    if any(ch in target for ch in "\\\r\n\t") or not target.startswith("/"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
+
+
+def error_page(status: int, message: str | None = None) -> tuple[str, int]:
+    """Render the error page for `status` in the site's layout."""
+    title = _(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _handle_http(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    if status not in ERROR_STATUSES:
+        return exc
+    message = None
+    if status == 429:
+        message = _("You have tried this too often. Please wait a minute and try again.")
+    elif status == 413:
+        message = _("The file or text you sent is larger than we accept.")
+    return error_page(status, message)
+
+
+def _handle_csrf(exc: CSRFError) -> Any:
+    message = _(
+        "This page had been open too long, or your session ended, so the action was not "
+        "carried out. Go back, reload the page, and try again."
+    )
+    return error_page(400, message)
+
+
+def _handle_domain(exc: DomainError) -> Any:
+    return error_page(exc.status, str(exc))
+
+
+def _handle_500(exc: Exception) -> Any:
+    return error_page(500)
+
+
+def _security_headers(response: Any) -> Any:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _localtime(value: Any, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+def _localdate(value: Any, fmt: str = "long") -> str:
+    return format_date(value, fmt) if value is not None else ""
+
+
+def flash_ok(message: str) -> None:
+    """A success message for the next page."""
+    flash(message, "success")
+
+
+def init_app(app: Flask) -> None:
+    """Register headers, CSRF checking, error pages and template helpers."""
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(500, _handle_500)
+    app.add_template_filter(_localtime, "localtime")
+    app.add_template_filter(_localdate, "localdate")
+    app.jinja_env.globals.update(
+        can=lambda permission, subject=None: policy.can(current_user, permission, subject),
+        Permission=policy.Permission,
+        ROLE_LABELS=policy.ROLE_LABELS,
+    )
+
+    @app.context_processor
+    def _request_globals() -> dict[str, Any]:
+        return {"current_user": current_user, "g": g}
+
+
+def permission_required(permission: policy.Permission) -> Callable[..., Any]:
+    """Let a view run only for people whose role grants `permission` (others: sign in or 403)."""
+    from functools import wraps
+
+    from flask import abort
+
+    from consult.extensions import login_manager
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not policy.can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_or_404(session: Any, model: type, ident: int) -> Any:
+    """The row of `model` with primary key `ident`, or a 404."""
+    from flask import abort
+
+    obj = session.get(model, ident) if 0 < ident < 2**62 else None
+    if obj is None:
+        abort(404)
+    return obj
