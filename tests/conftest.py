@@ -1,0 +1,166 @@
+"""Fixtures: a migrated database (SQLite file, or PostgreSQL from CONSULT_TEST_DATABASE_URL),
+an app per test, its session and client, `login_as`, and a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from config import TestingConfig
+from consult import create_app
+from consult.db import Base, get_session, make_engine
+from tests import factories
+
+PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL", "")
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head with the project's own `flask db upgrade`."""
+    url = PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    _reset_schema(url)
+    app = create_app({**_base_config(), "DATABASE_URL": url})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    app.extensions["consult.db"].engine.dispose()
+    return url
+
+
+class SMTPSink:
+    """Collects what a real SMTP server on loopback receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = message_from_bytes(envelope.original_content or envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[SMTPSink, int]]:
+    sink = SMTPSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: tuple[SMTPSink, int]) -> SMTPSink:
+    """The SMTP sink, emptied for this test."""
+    sink, _port = smtp_server
+    sink.clear()
+    return sink
+
+
+def _base_config() -> dict:
+    return {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
+
+
+@pytest.fixture
+def app_config(database_url: str, smtp_server: tuple[SMTPSink, int]) -> dict:
+    """Settings for this test's app; tests may change them before `app` is built."""
+    return {
+        **_base_config(),
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server[1],
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "consult.test",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator:
+    app = create_app(app_config)
+    with app.app_context():
+        _clean(app)
+    yield app
+    app.extensions["consult.db"].engine.dispose()
+
+
+def _clean(app) -> None:
+    """Empty every table and re-seed the stakeholder groups (as the migration does)."""
+    engine = app.extensions["consult.db"].engine
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+    from consult.demo import ensure_groups
+
+    session = app.extensions["consult.db"].new_session()
+    ensure_groups(session)
+    session.commit()
+    session.close()
+
+
+@pytest.fixture
+def session(app) -> Iterator:
+    """The app's session inside an app context (what a CLI command or service sees)."""
+    with app.test_request_context():
+        yield get_session()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):
+    """Sign a test client in as a user without going through the (rate-limited) form."""
+
+    def sign_in(client, user) -> None:
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = user.get_id()
+            flask_session["_fresh"] = True
+
+    return sign_in
+
+
+@pytest.fixture
+def people(session):
+    """One account per role and stakeholder group, committed."""
+    crowd = factories.make_people(session)
+    session.commit()
+    return crowd
