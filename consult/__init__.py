@@ -71,14 +71,16 @@ def register_web(app: Flask) -> None:
     web.init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    from consult.admin import bp as admin_bp
-    from consult.auth import bp as auth_bp
-    from consult.consultations import bp as consultations_bp
+BLUEPRINTS = ("consultations", "auth", "admin")
 
-    app.register_blueprint(consultations_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+
+def register_blueprints(app: Flask) -> None:
+    """Import each room's views (which attach routes to its `bp`) and register the blueprint."""
+    import importlib
+
+    for name in BLUEPRINTS:
+        importlib.import_module(f"consult.{name}.views")
+        app.register_blueprint(importlib.import_module(f"consult.{name}").bp)
 
 
 def register_cli(app: Flask) -> None:

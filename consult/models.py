@@ -2,6 +2,24 @@
 
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
+from consult.comments.models import Comment, CommentReport
 from consult.consultations.models import Consultation
+from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.rounds.models import Round, RoundVisibility
 
-__all__ = ["AuditEvent", "Consultation", "Invitation", "Organisation", "Role", "StakeholderGroup", "User"]
+__all__ = [
+    "AuditEvent",
+    "Clause",
+    "Comment",
+    "CommentReport",
+    "Consultation",
+    "Draft",
+    "DraftVersion",
+    "Invitation",
+    "Organisation",
+    "Role",
+    "Round",
+    "RoundVisibility",
+    "StakeholderGroup",
+    "User",
+]

@@ -31,26 +31,70 @@ class Permission(enum.StrEnum):
     STAKEHOLDER_GROUP_MANAGE = "stakeholder_group:manage"
     AUDIT_READ = "audit:read"
     ADMIN_AREA = "admin:enter"
+    DRAFT_MANAGE = "draft:manage"
+    ROUND_PREPARE = "round:prepare"
+    ROUND_APPROVE = "round:approve"
+    ROUND_MODERATE = "round:moderate"  # close early, extend, reopen
+    ROUND_REQUEST_PUBLICATION = "round:request_publication"
+    ROUND_PUBLISH = "round:publish"
+    ROUND_VIEW_UNAPPROVED = "round:view_unapproved"
+    COMMENT_CREATE = "comment:create"
+    COMMENT_SIGNOFF = "comment:signoff"
+    COMMENT_MODERATE = "comment:moderate"
+    COMMENT_VIEW_ALL = "comment:view_all"
+    COMMENT_REPORT = "comment:report"
+    COMMENT_HIDE = "comment:hide"
+    REPORT_HANDLE = "report:handle"
 
 
-_PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW}
+_PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
+_SPEAKER = _PERSON | {Permission.COMMENT_CREATE}
 _STAFF = _PERSON | {Permission.ADMIN_AREA, Permission.USER_LIST}
+_SEES_ALL = {Permission.COMMENT_VIEW_ALL, Permission.ROUND_VIEW_UNAPPROVED}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PARTICIPANT: frozenset(_PERSON),
-    Role.FOCAL_POINT: frozenset(_PERSON),
-    Role.MODERATOR: frozenset(_PERSON),
+    Role.PARTICIPANT: frozenset(_SPEAKER),
+    Role.FOCAL_POINT: frozenset(_SPEAKER | {Permission.COMMENT_SIGNOFF}),
+    Role.MODERATOR: frozenset(
+        _PERSON
+        | _SEES_ALL
+        | {
+            Permission.ROUND_APPROVE,
+            Permission.ROUND_MODERATE,
+            Permission.ROUND_PUBLISH,
+            Permission.COMMENT_MODERATE,
+            Permission.COMMENT_HIDE,
+            Permission.REPORT_HANDLE,
+        }
+    ),
     Role.ORGANISER: frozenset(
         _STAFF
+        | _SEES_ALL
         | {
             Permission.CONSULTATION_MANAGE,
+            Permission.DRAFT_MANAGE,
+            Permission.ROUND_PREPARE,
+            Permission.ROUND_REQUEST_PUBLICATION,
             Permission.INVITATION_CREATE,
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
             Permission.ORGANISATION_MANAGE,
         }
     ),
-    Role.ADMIN: frozenset(Permission),
+    # Administrators run the platform; they do not take part in, moderate or read consultations'
+    # unpublished input (least privilege: the secretariat and moderators do that).
+    Role.ADMIN: frozenset(
+        _STAFF
+        | {
+            Permission.USER_MANAGE,
+            Permission.ORGANISATION_MANAGE,
+            Permission.STAKEHOLDER_GROUP_MANAGE,
+            Permission.AUDIT_READ,
+            Permission.INVITATION_CREATE,
+            Permission.INVITATION_LIST,
+            Permission.INVITATION_REVOKE,
+        }
+    ),
 }
 
 # Which roles an actor may give to others (by invitation or role change).
@@ -100,6 +144,14 @@ def can(user: Any, permission: Permission | str, subject: Any = None) -> bool:
             return False
         if isinstance(subject, User) and subject.id == user.id:
             return False  # nobody changes their own role or deactivates themselves
+    if permission in (Permission.ROUND_APPROVE, Permission.ROUND_PUBLISH) and subject is not None:
+        # Four eyes: whoever prepared a round, or asked for its publication, does not approve it.
+        if getattr(subject, "prepared_by_id", None) == user.id:
+            return False
+        if permission is Permission.ROUND_PUBLISH and subject.publication_requested_by_id == user.id:
+            return False
+    if permission is Permission.COMMENT_SIGNOFF and subject is not None:
+        return subject.organisation_id == user.organisation_id and subject.author_id != user.id
     return True
 
 
@@ -116,3 +168,124 @@ def visible_consultations(stmt: Any, user: Any) -> Any:
     if has_permission(user, Permission.CONSULTATION_VIEW):
         return stmt
     return stmt.where(Consultation.is_public.is_(True))
+
+
+# --- Comments and rounds: who sees what, as SQL --------------------------------------------
+
+
+def sees_all_comments(user: Any) -> bool:
+    """Moderators and organisers see every submitted comment, and who wrote it."""
+    return has_permission(user, Permission.COMMENT_VIEW_ALL)
+
+
+def _stage_reached(now: Any) -> Any:
+    from sqlalchemy import and_, or_
+
+    from consult.rounds.models import Round, RoundStatus, RoundVisibility, Stage
+
+    published = Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED])
+    opened = and_(Round.status == RoundStatus.APPROVED, Round.opens_at <= now)
+    closed = and_(Round.status == RoundStatus.APPROVED, Round.closes_at <= now)
+    return or_(
+        and_(RoundVisibility.stage == Stage.WHILE_OPEN, or_(opened, published)),
+        and_(RoundVisibility.stage == Stage.AFTER_CLOSE, or_(closed, published)),
+        and_(RoundVisibility.stage == Stage.AFTER_PUBLICATION, published),
+    )
+
+
+def comment_visibility(user: Any, now: Any = None) -> Any:
+    """The SQL condition on Comment for the comments `user` may see at `now`.
+
+    The one place that decides it: pages, counts, the matrix, exports, digests and the API all
+    filter with this condition (through `visible_comments`).
+    """
+    from sqlalchemy import and_, exists, false, or_, select
+
+    from consult.comments.models import Comment, CommentStatus
+    from consult.consultations.models import Consultation
+    from consult.db import utcnow
+    from consult.rounds.models import Round, RoundStatus, RoundVisibility
+
+    now = now or utcnow()
+    if sees_all_comments(user):
+        return Comment.status.not_in([CommentStatus.DRAFT, CommentStatus.WITHDRAWN])
+    public_and_accepted = and_(Comment.status == CommentStatus.ACCEPTED, Comment.hidden_at.is_(None))
+    if not _authenticated(user) or user.organisation_id is None:
+        # Anonymous visitors (and accounts without a group): published public rounds only.
+        published_public = exists(
+            select(Round.id)
+            .join(Consultation, Consultation.id == Round.consultation_id)
+            .where(
+                Round.id == Comment.round_id,
+                Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED]),
+                Round.results_public.is_(True),
+                Consultation.is_public.is_(True),
+            )
+        )
+        own = Comment.author_id == user.id if _authenticated(user) else false()
+        return or_(own, and_(public_and_accepted, published_public))
+    group_id = user.organisation.stakeholder_group_id
+    rule_allows = exists(
+        select(RoundVisibility.id)
+        .join(Round, Round.id == RoundVisibility.round_id)
+        .where(
+            Round.id == Comment.round_id,
+            RoundVisibility.viewer_group_id == group_id,
+            RoundVisibility.author_group_id == Comment.stakeholder_group_id,
+            _stage_reached(now),
+        )
+    )
+    colleagues = and_(
+        Comment.organisation_id == user.organisation_id,
+        Comment.status.in_(
+            [
+                CommentStatus.AWAITING_SIGNOFF,
+                CommentStatus.AWAITING_MODERATION,
+                CommentStatus.ACCEPTED,
+                CommentStatus.REJECTED,
+            ]
+        ),
+        Comment.hidden_at.is_(None),
+    )
+    return or_(Comment.author_id == user.id, colleagues, and_(public_and_accepted, rule_allows))
+
+
+def visible_comments(stmt: Any, user: Any, now: Any = None) -> Any:
+    """Filter a select over Comment to what `user` may see at `now`."""
+    return stmt.where(comment_visibility(user, now))
+
+
+def round_visibility(user: Any) -> Any:
+    """The SQL condition on Round for the rounds `user` may see."""
+    from sqlalchemy import and_, exists, select
+
+    from consult.consultations.models import Consultation
+    from consult.rounds.models import Round, RoundStatus
+
+    if has_permission(user, Permission.ROUND_VIEW_UNAPPROVED):
+        return Round.id.is_not(None)
+    if _authenticated(user):
+        return Round.status.not_in([RoundStatus.DRAFT, RoundStatus.PENDING_APPROVAL])
+    return and_(
+        Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED]),
+        Round.results_public.is_(True),
+        exists(select(Consultation.id).where(Consultation.id == Round.consultation_id, Consultation.is_public)),
+    )
+
+
+def visible_rounds(stmt: Any, user: Any) -> Any:
+    """Filter a select over Round to those `user` may see."""
+    return stmt.where(round_visibility(user))
+
+
+def can_see_attribution(user: Any, comment: Any, level: str) -> bool:
+    """Whether `user` may see the comment's `level` of authorship ("person" or "organisation")."""
+    from consult.comments.models import Attribution
+
+    if sees_all_comments(user) or (_authenticated(user) and comment.author_id == user.id):
+        return True
+    if _authenticated(user) and user.organisation_id == comment.organisation_id:
+        return True
+    if level == "person":
+        return comment.attribution is Attribution.PERSON
+    return comment.attribution in (Attribution.PERSON, Attribution.ORGANISATION)

@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
+import consult.models  # noqa: F401  (every table, for cleaning)
 from config import TestingConfig
 from consult import create_app
 from consult.db import Base, get_session, make_engine

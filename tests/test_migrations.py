@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 import consult.models  # noqa: F401
 from consult import create_app
 from consult.auth.models import SEED_GROUPS, StakeholderGroup
+from consult.cli import alembic_config
 from consult.db import Base, make_engine
 from tests.conftest import PG_URL, _base_config
 
@@ -60,7 +62,8 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
 
         run(app, "db", "upgrade")
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
     engine.dispose()
 
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from consult.admin import views  # noqa: E402,F401  (registers the routes)

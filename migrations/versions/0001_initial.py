@@ -128,12 +128,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_action"), ["action"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_actor_id"), ["actor_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_event_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_event_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
 
     op.create_table(
@@ -200,9 +196,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_invitation_token_hash")),
     )
     with op.batch_alter_table("invitation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_invitation_email"), ["email"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_invitation_email"), ["email"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_invitation_organisation_id"),
             ["organisation_id"],

@@ -1,0 +1,98 @@
+"""Comments, structured like the ISO/IEC commenting template, and reports about them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.auth.models import Organisation, StakeholderGroup, User, enum_column
+from consult.db import Base, utcnow
+
+
+class CommentType(enum.StrEnum):
+    GENERAL = "general"
+    TECHNICAL = "technical"
+    EDITORIAL = "editorial"
+
+
+class Attribution(enum.StrEnum):
+    """What other participants learn about who wrote a comment (staff always know)."""
+
+    PERSON = "person"  # person and organisation
+    ORGANISATION = "organisation"  # organisation only
+    GROUP = "group"  # stakeholder group only
+
+
+class CommentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_SIGNOFF = "awaiting_signoff"
+    AWAITING_MODERATION = "awaiting_moderation"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Comment(Base):
+    """One comment on a clause (or on the draft in general) in a round."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        UniqueConstraint("author_id", "nonce"),
+        # The round page reads a round's comments in document order: keyset on this index.
+        Index("ix_comment_round_position_id", "round_id", "clause_position", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    clause_key: Mapped[str | None] = mapped_column(String(32))  # None: general comment
+    # The clause's place in the round's (immutable) version; 0 for general comments.
+    clause_position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[CommentType] = mapped_column(enum_column(CommentType))
+    body: Mapped[str] = mapped_column(Text)
+    proposed_change: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # The author's group when the comment was written: what the visibility rule looks at.
+    stakeholder_group_id: Mapped[int] = mapped_column(ForeignKey("stakeholder_group.id"), index=True)
+    attribution: Mapped[Attribution] = mapped_column(enum_column(Attribution), default=Attribution.PERSON)
+    status: Mapped[CommentStatus] = mapped_column(enum_column(CommentStatus), default=CommentStatus.DRAFT)
+    nonce: Mapped[str] = mapped_column(String(64))  # one form, one comment (double submit)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_reason: Mapped[str] = mapped_column(Text, default="")
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    organisation: Mapped[Organisation] = relationship(lazy="raise")
+    stakeholder_group: Mapped[StakeholderGroup] = relationship(lazy="raise")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class CommentReport(Base):
+    """Someone's report of a comment to the moderators; it never hides anything by itself."""
+
+    __tablename__ = "comment_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    comment: Mapped[Comment] = relationship(lazy="raise")
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
