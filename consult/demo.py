@@ -18,7 +18,7 @@ from consult.auth.services import hash_password
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 
-DEMO_PASSWORD = "consult-demo-2026"
+DEMO_PASSWORD = "consult-demo-2026"  # noqa: S105 (printed by `make run`, demo only)
 
 # (name, country, group slug)
 ORGANISATIONS = (
@@ -101,7 +101,9 @@ def load_demo(session: Session, password: str = DEMO_PASSWORD, if_empty: bool = 
             created_by_id=organiser.id if organiser else None,
         )
         session.add(consultation)
-        audit.record(session, actor=None, action="demo.load", subject=consultation, summary="demo data loaded")
+        audit.record(
+            session, actor=None, action="demo.load", subject=consultation, summary="demo data loaded"
+        )
     return True
 
 

@@ -269,7 +269,9 @@ def round_visibility(user: Any) -> Any:
     return and_(
         Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED]),
         Round.results_public.is_(True),
-        exists(select(Consultation.id).where(Consultation.id == Round.consultation_id, Consultation.is_public)),
+        exists(
+            select(Consultation.id).where(Consultation.id == Round.consultation_id, Consultation.is_public)
+        ),
     )
 
 

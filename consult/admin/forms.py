@@ -26,7 +26,9 @@ class RoleForm(BaseForm):
 
 
 class ActiveForm(BaseForm):
-    reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(
+        _l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)]
+    )
 
 
 class OrganisationForm(BaseForm):
@@ -40,7 +42,9 @@ class OrganisationForm(BaseForm):
 
 class GroupForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    slug = StringField(_l("Short name for addresses (lower case, hyphens)"), validators=[DataRequired(), Length(max=60)])
+    slug = StringField(
+        _l("Short name for addresses (lower case, hyphens)"), validators=[DataRequired(), Length(max=60)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 

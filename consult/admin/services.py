@@ -142,7 +142,10 @@ def update_organisation(
 def _check_group(session: Session, name: str, slug: str, current_id: int | None) -> None:
     if not SLUG_RE.match(slug):
         raise Invalid(_("Use lower-case letters, digits and single hyphens, such as civil-society."), "slug")
-    for column, value, field in ((StakeholderGroup.name, name.strip(), "name"), (StakeholderGroup.slug, slug, "slug")):
+    for column, value, field in (
+        (StakeholderGroup.name, name.strip(), "name"),
+        (StakeholderGroup.slug, slug, "slug"),
+    ):
         clash = session.scalar(select(StakeholderGroup.id).where(func.lower(column) == value.lower()))
         if clash is not None and clash != current_id:
             raise Invalid(_("Another stakeholder group already uses this."), field)
@@ -170,7 +173,12 @@ def update_stakeholder_group(
     before = group.name
     group.name, group.slug, group.description = name.strip(), slug, description.strip()
     audit.record(
-        session, actor=actor, action="stakeholder_group.update", subject=group, summary=group.name, before_name=before
+        session,
+        actor=actor,
+        action="stakeholder_group.update",
+        subject=group,
+        summary=group.name,
+        before_name=before,
     )
 
 
@@ -180,4 +188,6 @@ def revoke_invitation(session: Session, *, actor: User, invitation: Invitation) 
     if not invitation.is_pending(utcnow()):
         raise Conflict(_("This invitation is no longer pending."))
     invitation.revoked_at = utcnow()
-    audit.record(session, actor=actor, action="invitation.revoke", subject=invitation, summary=invitation.email)
+    audit.record(
+        session, actor=actor, action="invitation.revoke", subject=invitation, summary=invitation.email
+    )

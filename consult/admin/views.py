@@ -67,7 +67,9 @@ def index():
         "groups": db.scalar(select(func.count(StakeholderGroup.id))),
         "invitations": db.scalar(
             select(func.count(Invitation.id)).where(
-                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
             )
         ),
     }
@@ -92,13 +94,17 @@ def users():
 
 
 def _role_form(db, user: User, formdata=None) -> RoleForm:
-    form = RoleForm(formdata=formdata, data={"role": user.role.value, "organisation": user.organisation_id or 0})
+    form = RoleForm(
+        formdata=formdata, data={"role": user.role.value, "organisation": user.organisation_id or 0}
+    )
     form.role.choices = _role_choices(_me())
     form.organisation.choices = _organisation_choices(db)
     return form
 
 
-def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200):
+def _user_page(
+    db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200
+):
     events = db.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "User", AuditEvent.subject_id == user.id)
@@ -134,14 +140,20 @@ def change_role(user_id: int):
         organisation = db.get(Organisation, form.organisation.data) if form.organisation.data else None
         try:
             changed = services.change_role(
-                db, actor=_me(), subject=user, role=Role(form.role.data), organisation=organisation,
+                db,
+                actor=_me(),
+                subject=user,
+                role=Role(form.role.data),
+                organisation=organisation,
                 reason=form.reason.data or "",
             )
         except Invalid as exc:
             _field_error(form, exc, "role")
         else:
             db.commit()
-            flash_ok(_("The role is changed; their sessions have ended.") if changed else _("Nothing changed."))
+            flash_ok(
+                _("The role is changed; their sessions have ended.") if changed else _("Nothing changed.")
+            )
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(db, user, role_form=form, status=400)
 
@@ -171,7 +183,11 @@ def _invitation_page(db, form: InvitationForm, status: int = 200):
     pending = paginate(
         db,
         select(Invitation)
-        .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
         .order_by(Invitation.id.desc()),
         PAGE,
     )
@@ -205,7 +221,9 @@ def create_invitation():
     if form.validate_on_submit():
         organisation = db.get(Organisation, form.organisation.data) if form.organisation.data else None
         try:
-            invite(db, actor=_me(), email=form.email.data, role=Role(form.role.data), organisation=organisation)
+            invite(
+                db, actor=_me(), email=form.email.data, role=Role(form.role.data), organisation=organisation
+            )
         except Invalid as exc:
             _field_error(form, exc, "email")
         else:
@@ -257,7 +275,10 @@ def create_organisation():
     if form.validate_on_submit():
         try:
             services.create_organisation(
-                db, actor=_me(), name=form.name.data, country=form.country.data or "",
+                db,
+                actor=_me(),
+                name=form.name.data,
+                country=form.country.data or "",
                 group=db.get(StakeholderGroup, form.group.data),
             )
         except Invalid as exc:
@@ -276,12 +297,19 @@ def edit_organisation(organisation_id: int):
     """Rename an organisation or move it to another stakeholder group."""
     db = get_session()
     organisation = get_or_404(db, Organisation, organisation_id)
-    form = _organisation_form(db, formdata=request.form if request.method == "POST" else None, obj=organisation)
+    form = _organisation_form(
+        db, formdata=request.form if request.method == "POST" else None, obj=organisation
+    )
     if form.validate_on_submit():
         try:
             services.update_organisation(
-                db, actor=_me(), organisation=organisation, name=form.name.data, country=form.country.data or "",
-                group=db.get(StakeholderGroup, form.group.data), reason=form.reason.data or "",
+                db,
+                actor=_me(),
+                organisation=organisation,
+                name=form.name.data,
+                country=form.country.data or "",
+                group=db.get(StakeholderGroup, form.group.data),
+                reason=form.reason.data or "",
             )
         except Invalid as exc:
             _field_error(form, exc, "name")
@@ -289,9 +317,13 @@ def edit_organisation(organisation_id: int):
             db.commit()
             flash_ok(_("Organisation saved."))
             return redirect(url_for("admin.organisations"))
-    members = db.scalars(select(User).where(User.organisation_id == organisation.id).order_by(User.email).limit(PAGE))
+    members = db.scalars(
+        select(User).where(User.organisation_id == organisation.id).order_by(User.email).limit(PAGE)
+    )
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/organisation.html", form=form, organisation=organisation, members=members), status
+    return render_template(
+        "admin/organisation.html", form=form, organisation=organisation, members=members
+    ), status
 
 
 @bp.route("/groups", methods=["GET", "POST"])
@@ -304,7 +336,11 @@ def groups():
     if form.validate_on_submit():
         try:
             services.create_stakeholder_group(
-                db, actor=_me(), name=form.name.data, slug=form.slug.data, description=form.description.data or ""
+                db,
+                actor=_me(),
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data or "",
             )
         except Invalid as exc:
             _field_error(form, exc, "name")
@@ -334,7 +370,11 @@ def edit_group(group_id: int):
     if form.validate_on_submit():
         try:
             services.update_stakeholder_group(
-                db, actor=_me(), group=group, name=form.name.data, slug=form.slug.data,
+                db,
+                actor=_me(),
+                group=group,
+                name=form.name.data,
+                slug=form.slug.data,
                 description=form.description.data or "",
             )
         except Invalid as exc:

@@ -21,9 +21,7 @@ _new_password = [
 
 class LoginForm(BaseForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
-    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
     next = HiddenField()
 

@@ -166,9 +166,7 @@ def find_invitation(session: Session, token: str) -> Invitation:
     """The pending invitation for `token`; NotFound when unknown, used, revoked or expired."""
     if not token or len(token) > tokens.MAX_TOKEN_LENGTH:
         raise NotFound(_("This invitation link is not valid."))
-    invitation = session.scalar(
-        select(Invitation).where(Invitation.token_hash == tokens.hash_token(token))
-    )
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == tokens.hash_token(token)))
     if invitation is None or not invitation.is_pending(utcnow()):
         raise NotFound(
             _(
@@ -201,9 +199,7 @@ def accept_invitation(
     session.flush()
     invitation.accepted_at = utcnow()
     invitation.user_id = user.id
-    audit.record(
-        session, actor=user, action="invitation.accept", subject=invitation, summary=user.email
-    )
+    audit.record(session, actor=user, action="invitation.accept", subject=invitation, summary=user.email)
     return user
 
 
@@ -235,14 +231,8 @@ def user_for_reset_token(session: Session, token: str) -> User:
     user = None
     if isinstance(payload, dict) and isinstance(payload.get("u"), int):
         user = session.get(User, payload["u"])
-    if (
-        user is None
-        or not user.is_active
-        or not tokens.same(str(payload.get("f")), _reset_fingerprint(user))
-    ):
-        raise NotFound(
-            _("This reset link has expired or has already been used. Ask for a new one below.")
-        )
+    if user is None or not user.is_active or not tokens.same(str(payload.get("f")), _reset_fingerprint(user)):
+        raise NotFound(_("This reset link has expired or has already been used. Ask for a new one below."))
     return user
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,7 +12,6 @@ from consult.auth.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
     LoginForm,
-    LogoutForm,
     PasswordChangeForm,
     ProfileForm,
     ResetPasswordForm,
@@ -149,9 +148,7 @@ def reset_password(token: str):
     try:
         services.user_for_reset_token(db, token)
     except NotFound as exc:
-        return render_template(
-            "auth/token_invalid.html", message=str(exc), offer_reset=True
-        ), 404
+        return render_template("auth/token_invalid.html", message=str(exc), offer_reset=True), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -167,9 +164,7 @@ def reset_password(token: str):
 
 
 def _account_page(profile: ProfileForm, password: PasswordChangeForm, status: int = 200):
-    return render_template(
-        "auth/account.html", profile=profile, password_form=password
-    ), status
+    return render_template("auth/account.html", profile=profile, password_form=password), status
 
 
 @bp.route("/account", methods=["GET"])

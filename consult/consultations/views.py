@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult import policy
-from consult.consultations.models import Consultation
 from consult.consultations import bp
+from consult.consultations.models import Consultation
 from consult.db import get_session
 from consult.pagination import paginate
 
@@ -30,7 +30,9 @@ def index():
 def detail(consultation_id: int):
     """A consultation and the conference it leads to."""
     db = get_session()
-    stmt = policy.visible_consultations(select(Consultation).where(Consultation.id == consultation_id), current_user)
+    stmt = policy.visible_consultations(
+        select(Consultation).where(Consultation.id == consultation_id), current_user
+    )
     consultation = db.scalar(stmt)
     if consultation is None:
         abort(404)  # the same answer whether it is missing or hidden

@@ -119,5 +119,3 @@ class RoundVisibility(Base):
     stage: Mapped[Stage] = mapped_column(enum_column(Stage))
 
     round: Mapped[Round] = relationship(back_populates="rules", lazy="raise")
-
-
