@@ -1,0 +1,332 @@
+"""Comment transitions: save, submit, edit, withdraw, sign off, moderate, report, hide.
+
+Authors act only while the round is open (checked against the clock inside the transaction,
+with the round row share-locked on PostgreSQL so that a close waits for comments in flight):
+a comment is either stored before the deadline or refused, never lost. A form's nonce makes a
+double submit store one comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consult import audit, policy
+from consult.auth.models import Role, User
+from consult.comments.models import Attribution, Comment, CommentReport, CommentStatus, CommentType
+from consult.db import utcnow
+from consult.drafts.models import Clause
+from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.policy import Permission
+from consult.rounds.models import Phase, Round
+
+MAX_BODY = 20_000
+MAX_REASON = 2_000
+EDITABLE = (
+    CommentStatus.DRAFT,
+    CommentStatus.AWAITING_SIGNOFF,
+    CommentStatus.AWAITING_MODERATION,
+    CommentStatus.ACCEPTED,
+)
+
+
+class RoundClosed(Conflict):
+    """The round is not open: the text comes back to the author with this message."""
+
+
+@dataclass
+class CommentInput:
+    clause_key: str | None
+    type: CommentType
+    body: str
+    proposed_change: str
+    attribution: Attribution
+
+
+def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
+    round_ = session.scalar(
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if round_ is None:
+        raise NotFound(_("This round does not exist."))
+    phase = round_.phase(now)
+    if phase is not Phase.OPEN:
+        if phase in (Phase.DRAFT, Phase.PENDING_APPROVAL, Phase.SCHEDULED):
+            raise RoundClosed(_("This round is not open for comments yet. Your text has not been saved."))
+        raise RoundClosed(
+            _(
+                "This round closed for comments at the deadline, so your comment was not saved. "
+                "Your text is below: copy it if you want to keep it."
+            )
+        )
+    return round_
+
+
+def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
+    body = data.body.strip()
+    if not body:
+        raise Invalid(_("Write your comment."), "body")
+    if len(body) > MAX_BODY or len(data.proposed_change) > MAX_BODY:
+        raise Invalid(
+            _("A comment and its proposed change may each have at most %(n)d characters.", n=MAX_BODY), "body"
+        )
+    if data.clause_key is None:
+        return 0
+    position = session.scalar(
+        select(Clause.position).where(Clause.version_id == round_.version_id, Clause.key == data.clause_key)
+    )
+    if position is None:
+        raise Invalid(_("Choose a clause of the text under comment."), "clause")
+    return position
+
+
+def status_after_submit(round_: Round, author: User) -> CommentStatus:
+    """Where a submitted comment goes next under this round's settings."""
+    if round_.requires_signoff and author.role is not Role.FOCAL_POINT:
+        return CommentStatus.AWAITING_SIGNOFF
+    if round_.premoderation:
+        return CommentStatus.AWAITING_MODERATION
+    return CommentStatus.ACCEPTED
+
+
+def save_comment(
+    session: Session,
+    *,
+    actor: User,
+    round_: Round,
+    data: CommentInput,
+    nonce: str,
+    submit: bool,
+    now: datetime | None = None,
+) -> tuple[Comment, bool]:
+    """Store a new comment (a draft, or submitted); (comment, created). A repeated nonce
+    returns the comment the first submission stored."""
+    policy.require(actor, Permission.COMMENT_CREATE)
+    if actor.organisation_id is None:
+        raise NotAllowed(_("Only people who speak for an organisation can comment."))
+    if not nonce or len(nonce) > 64:
+        raise Invalid(_("The form was incomplete. Reload the page and try again."))
+    existing = session.scalar(select(Comment).where(Comment.author_id == actor.id, Comment.nonce == nonce))
+    if existing is not None:
+        return existing, False
+    now = now or utcnow()
+    round_ = _round_for_writing(session, round_.id, now)
+    position = _check_input(session, round_, data)
+    comment = Comment(
+        round_id=round_.id,
+        clause_key=data.clause_key,
+        clause_position=position,
+        type=data.type,
+        body=data.body.strip(),
+        proposed_change=data.proposed_change.strip(),
+        author_id=actor.id,
+        organisation_id=actor.organisation_id,
+        stakeholder_group_id=actor.organisation.stakeholder_group_id,
+        attribution=data.attribution,
+        status=status_after_submit(round_, actor) if submit else CommentStatus.DRAFT,
+        nonce=nonce,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now if submit else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(comment)
+            session.flush()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request stored it.
+        existing = session.scalar(
+            select(Comment).where(Comment.author_id == actor.id, Comment.nonce == nonce)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(
+        session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
+    )
+    return comment, True
+
+
+def _own_comment(actor: User, comment: Comment) -> None:
+    if comment.author_id != actor.id:
+        raise NotAllowed(_("Only the author can change this comment."))
+
+
+def update_comment(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    data: CommentInput,
+    submit: bool,
+    now: datetime | None = None,
+) -> Comment:
+    """The author edits a comment while the round is open; a submitted one goes through
+    sign-off and moderation again as the round requires."""
+    _own_comment(actor, comment)
+    now = now or utcnow()
+    round_ = _round_for_writing(session, comment.round_id, now)
+    if comment.status not in EDITABLE:
+        raise Conflict(_("This comment can no longer be edited."))
+    position = _check_input(session, round_, data)
+    was_submitted = comment.status is not CommentStatus.DRAFT
+    comment.clause_key, comment.clause_position = data.clause_key, position
+    comment.type, comment.attribution = data.type, data.attribution
+    comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
+    comment.updated_at = now
+    if submit or was_submitted:
+        comment.status = status_after_submit(round_, actor)
+        comment.submitted_at = comment.submitted_at or now
+        comment.returned_reason = ""
+    audit.record(session, actor=actor, action="comment.edit", subject=comment)
+    return comment
+
+
+def withdraw_comment(
+    session: Session, *, actor: User, comment: Comment, now: datetime | None = None
+) -> Comment:
+    """The author withdraws a comment while the round is open."""
+    _own_comment(actor, comment)
+    _round_for_writing(session, comment.round_id, now or utcnow())
+    if comment.status is CommentStatus.WITHDRAWN:
+        raise Conflict(_("This comment is already withdrawn."))
+    if comment.status is CommentStatus.REJECTED:
+        raise Conflict(_("A rejected comment cannot be withdrawn."))
+    comment.status = CommentStatus.WITHDRAWN
+    comment.updated_at = now or utcnow()
+    audit.record(session, actor=actor, action="comment.withdraw", subject=comment)
+    return comment
+
+
+def sign_off(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    accept: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Comment:
+    """The organisation's focal point accepts a comment (it counts) or returns it (with why)."""
+    policy.require(actor, Permission.COMMENT_SIGNOFF, comment)
+    now = now or utcnow()
+    round_ = _round_for_writing(session, comment.round_id, now)
+    if comment.status is not CommentStatus.AWAITING_SIGNOFF:
+        raise Conflict(_("This comment is not waiting for sign-off any more."))
+    if accept:
+        comment.status = CommentStatus.AWAITING_MODERATION if round_.premoderation else CommentStatus.ACCEPTED
+        comment.signed_off_by_id = actor.id
+    else:
+        if not reason.strip():
+            raise Invalid(_("Tell the author why the comment goes back."), "reason")
+        comment.status = CommentStatus.DRAFT
+        comment.returned_reason = reason.strip()[:MAX_REASON]
+    comment.updated_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="comment.signoff" if accept else "comment.return",
+        subject=comment,
+        reason=reason,
+    )
+    return comment
+
+
+def moderate(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    accept: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Comment:
+    """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees."""
+    policy.require(actor, Permission.COMMENT_MODERATE)
+    comment = session.scalar(
+        select(Comment)
+        .where(Comment.id == comment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if comment.status is not CommentStatus.AWAITING_MODERATION:
+        raise Conflict(_("Another moderator has already handled this comment."))
+    if not accept and not reason.strip():
+        raise Invalid(_("Give the author a reason for the rejection."), "reason")
+    comment.status = CommentStatus.ACCEPTED if accept else CommentStatus.REJECTED
+    comment.rejection_reason = "" if accept else reason.strip()[:MAX_REASON]
+    comment.moderated_by_id = actor.id
+    comment.updated_at = now or utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="comment.accept" if accept else "comment.reject",
+        subject=comment,
+        reason=reason,
+    )
+    return comment
+
+
+def can_see(session: Session, user: User | None, comment_id: int, now: datetime | None = None) -> bool:
+    """Whether `user` may see the comment (the policy's SQL condition, for one row)."""
+    stmt = select(exists().where(Comment.id == comment_id, policy.comment_visibility(user, now)))
+    return bool(session.scalar(stmt))
+
+
+def report(session: Session, *, actor: User, comment: Comment, reason: str) -> CommentReport:
+    """Report a comment one can see to the moderators; this hides nothing by itself."""
+    policy.require(actor, Permission.COMMENT_REPORT)
+    if not can_see(session, actor, comment.id):
+        raise NotFound(_("This comment does not exist."))
+    if not reason.strip():
+        raise Invalid(_("Say what is wrong with the comment."), "reason")
+    item = CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason.strip()[:MAX_REASON])
+    session.add(item)
+    audit.record(session, actor=actor, action="comment.report", subject=comment, reason=item.reason)
+    return item
+
+
+def hide(
+    session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None
+) -> Comment:
+    """A moderator hides a comment from everyone but its author and staff, saying why."""
+    policy.require(actor, Permission.COMMENT_HIDE)
+    if comment.hidden_at is not None:
+        raise Conflict(_("This comment is already hidden."))
+    if not reason.strip():
+        raise Invalid(_("Give a reason; the author is told."), "reason")
+    comment.hidden_at = now or utcnow()
+    comment.hidden_by_id = actor.id
+    comment.hidden_reason = reason.strip()[:MAX_REASON]
+    audit.record(session, actor=actor, action="comment.hide", subject=comment, reason=comment.hidden_reason)
+    return comment
+
+
+def unhide(session: Session, *, actor: User, comment: Comment, reason: str) -> Comment:
+    """A moderator makes a hidden comment visible again."""
+    policy.require(actor, Permission.COMMENT_HIDE)
+    if comment.hidden_at is None:
+        raise Conflict(_("This comment is not hidden."))
+    comment.hidden_at, comment.hidden_by_id, comment.hidden_reason = None, None, ""
+    audit.record(session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip())
+    return comment
+
+
+def resolve_report(session: Session, *, actor: User, item: CommentReport, resolution: str) -> CommentReport:
+    """A moderator closes a report, saying what was done."""
+    policy.require(actor, Permission.REPORT_HANDLE)
+    if item.resolved_at is not None:
+        raise Conflict(_("This report has already been handled."))
+    item.resolved_at = utcnow()
+    item.resolved_by_id = actor.id
+    item.resolution = resolution.strip()[:MAX_REASON]
+    audit.record(session, actor=actor, action="report.resolve", subject=item, reason=item.resolution)
+    return item

@@ -1,0 +1,245 @@
+"""Drafts and their versions: create, import from Markdown, compare clause by clause."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult import audit, policy
+from consult.auth.models import User
+from consult.consultations.models import Consultation
+from consult.drafts.importer import ClauseText, parse_markdown
+from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.errors import Invalid
+from consult.markup import render_markdown
+from consult.policy import Permission
+
+MAX_BODY = 50_000
+
+
+def new_clause_key() -> str:
+    """A fresh stable key for a clause that did not exist before."""
+    return secrets.token_hex(8)
+
+
+def create_draft(session: Session, *, actor: User, consultation: Consultation, title: str) -> Draft:
+    """Add a draft (a norm document) to a consultation; its versions follow."""
+    policy.require(actor, Permission.DRAFT_MANAGE)
+    title = title.strip()
+    if not title:
+        raise Invalid(_("Give the draft a title."), "title")
+    draft = Draft(consultation_id=consultation.id, title=title, created_by_id=actor.id)
+    session.add(draft)
+    audit.record(session, actor=actor, action="draft.create", subject=draft, summary=title)
+    return draft
+
+
+def clauses_of(session: Session, version: DraftVersion) -> list[Clause]:
+    """The clauses of `version` in order."""
+    return list(
+        session.scalars(select(Clause).where(Clause.version_id == version.id).order_by(Clause.position))
+    )
+
+
+def latest_version(session: Session, draft: Draft) -> DraftVersion | None:
+    return session.scalar(
+        select(DraftVersion)
+        .where(DraftVersion.draft_id == draft.id)
+        .order_by(DraftVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _check_clauses(clauses: list[ClauseText], known_keys: set[str]) -> None:
+    if not clauses:
+        raise Invalid(_("A version needs at least one clause."))
+    numbers: set[str] = set()
+    keys: set[str] = set()
+    for clause in clauses:
+        number = clause.number.strip()
+        if not number or len(number) > 20:
+            raise Invalid(_("Every clause needs a number of at most 20 characters."))
+        if number in numbers:
+            raise Invalid(_("Clause number %(n)s is used twice.", n=number))
+        numbers.add(number)
+        if len(clause.heading) > 300:
+            raise Invalid(_("The heading of clause %(n)s is longer than 300 characters.", n=number))
+        if len(clause.body) > MAX_BODY:
+            raise Invalid(
+                _("The text of clause %(n)s is longer than %(max)d characters.", n=number, max=MAX_BODY)
+            )
+        if clause.key is not None:
+            if clause.key not in known_keys or clause.key in keys:
+                raise Invalid(
+                    _(
+                        "Clause %(n)s refers to a clause of the previous version that does not exist.",
+                        n=number,
+                    )
+                )
+            keys.add(clause.key)
+
+
+def create_version(
+    session: Session, *, actor: User, draft: Draft, clauses: list[ClauseText], note: str = ""
+) -> DraftVersion:
+    """Add the next immutable version of `draft`; clauses with a key carry it forward."""
+    policy.require(actor, Permission.DRAFT_MANAGE)
+    previous = latest_version(session, draft)
+    known = {c.key for c in clauses_of(session, previous)} if previous else set()
+    _check_clauses(clauses, known)
+    version = DraftVersion(
+        draft_id=draft.id,
+        number=(previous.number + 1) if previous else 1,
+        note=note.strip(),
+        created_by_id=actor.id,
+    )
+    session.add(version)
+    session.flush()
+    for position, clause in enumerate(clauses, start=1):
+        session.add(
+            Clause(
+                version_id=version.id,
+                key=clause.key or new_clause_key(),
+                position=position,
+                number=clause.number.strip(),
+                heading=clause.heading.strip(),
+                body=clause.body.strip(),
+                body_html=render_markdown(clause.body.strip()),
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="draft.version_create",
+        subject=version,
+        summary=f"{draft.title} v{version.number}",
+        clauses=len(clauses),
+    )
+    return version
+
+
+def match_previous_keys(session: Session, draft: Draft, clauses: list[ClauseText]) -> list[ClauseText]:
+    """Give imported clauses the keys of the previous version's clauses they continue.
+
+    A clause continues the previous clause with the same heading, or else the same number.
+    """
+    previous = latest_version(session, draft)
+    if previous is None:
+        return clauses
+    old = clauses_of(session, previous)
+    by_heading = {_norm(c.heading): c.key for c in old if c.heading}
+    by_number = {c.number: c.key for c in old}
+    used: set[str] = set()
+    for clause in clauses:
+        key = by_heading.get(_norm(clause.heading))
+        if key is None or key in used:
+            key = by_number.get(clause.number)
+        if key is not None and key not in used:
+            clause.key = key
+            used.add(key)
+    return clauses
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def import_version(
+    session: Session, *, actor: User, draft: Draft, data: bytes, note: str = ""
+) -> DraftVersion:
+    """Create the next version from a Markdown file (MarkdownImportError lists every problem)."""
+    policy.require(actor, Permission.DRAFT_MANAGE)
+    clauses = match_previous_keys(session, draft, parse_markdown(data))
+    return create_version(session, actor=actor, draft=draft, clauses=clauses, note=note)
+
+
+def version_count(session: Session, draft: Draft) -> int:
+    return session.scalar(select(func.count(DraftVersion.id)).where(DraftVersion.draft_id == draft.id)) or 0
+
+
+# --- Comparison ------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass
+class ClauseChange:
+    """One row of a comparison: `status` is added, removed, changed or unchanged."""
+
+    status: str
+    old: Clause | None
+    new: Clause | None
+    heading_diff: Markup
+    body_diff: Markup
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """HTML of `new` against `old`, words removed in <del> and added in <ins> (escaped)."""
+    a, b = _TOKEN_RE.findall(old or ""), _TOKEN_RE.findall(new or "")
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(html.escape("".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(f"<del>{html.escape(''.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{html.escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))  # noqa: S704 (every piece escaped above)
+
+
+def compare(session: Session, old: DraftVersion, new: DraftVersion) -> list[ClauseChange]:
+    """Clause-by-clause comparison of two versions of one draft, in the new version's order."""
+    old_clauses = {c.key: c for c in clauses_of(session, old)}
+    rows: list[ClauseChange] = []
+    for clause in clauses_of(session, new):
+        before = old_clauses.pop(clause.key, None)
+        if before is None:
+            rows.append(
+                ClauseChange("added", None, clause, word_diff("", clause.label), word_diff("", clause.body))
+            )
+            continue
+        same = (
+            before.body == clause.body and before.heading == clause.heading and before.number == clause.number
+        )
+        rows.append(
+            ClauseChange(
+                "unchanged" if same else "changed",
+                before,
+                clause,
+                word_diff(before.label, clause.label),
+                word_diff(before.body, clause.body),
+            )
+        )
+    for before in sorted(old_clauses.values(), key=lambda c: c.position):
+        rows.append(
+            ClauseChange("removed", before, None, word_diff(before.label, ""), word_diff(before.body, ""))
+        )
+    return rows
+
+
+def clause_status(session: Session, clause_key: str | None, old: DraftVersion, new: DraftVersion) -> str:
+    """Whether the clause `clause_key` of `old` is unchanged, changed or deleted in `new`."""
+    if clause_key is None:
+        return "general"
+    pair = session.execute(
+        select(Clause.version_id, Clause.heading, Clause.body, Clause.number).where(
+            Clause.key == clause_key, Clause.version_id.in_([old.id, new.id])
+        )
+    ).all()
+    by_version = {row.version_id: row for row in pair}
+    if new.id not in by_version:
+        return "deleted"
+    a, b = by_version.get(old.id), by_version[new.id]
+    if a is None:
+        return "added"
+    return "unchanged" if (a.heading, a.body, a.number) == (b.heading, b.body, b.number) else "changed"
