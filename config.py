@@ -146,7 +146,9 @@ def check_production(config: dict) -> None:
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
-    if key.lower() in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+    # A long key is still weak when it is the one published for tests, or barely varies ("a" * 40).
+    published = key == TestingConfig.SECRET_KEY
+    if key.lower() in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH or published or len(set(key)) < 8:
         raise RuntimeError(
             "CONSULT_SECRET_KEY is missing or weak: production needs a random value of at least "
             f"{MIN_SECRET_KEY_LENGTH} characters, for example from "

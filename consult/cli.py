@@ -59,9 +59,7 @@ def db_current() -> None:
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
-@click.option(
-    "--password", envvar="CONSULT_DEMO_PASSWORD", default=None, help="Password for every demo account."
-)
+@click.option("--password", envvar="CONSULT_DEMO_PASSWORD", default=None, help="Password for every demo account.")
 def demo_load(if_empty: bool, password: str | None) -> None:
     """Load the demo consultation and print the demo accounts."""
     from consult.demo import DEMO_PASSWORD, demo_accounts, load_demo
@@ -99,9 +97,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
         check_password_rules(password, email)
     except Invalid as exc:
         raise click.ClickException(str(exc)) from None
-    user = User(
-        email=email.strip(), display_name=name, role=Role.ADMIN, password_hash=hash_password(password)
-    )
+    user = User(email=email.strip(), display_name=name, role=Role.ADMIN, password_hash=hash_password(password))
     session.add(user)
     audit.record(session, actor=None, action="user.create_admin", subject=user, summary=email, via="cli")
     session.commit()

@@ -101,9 +101,10 @@ def load_demo(session: Session, password: str = DEMO_PASSWORD, if_empty: bool = 
             created_by_id=organiser.id if organiser else None,
         )
         session.add(consultation)
-        audit.record(
-            session, actor=None, action="demo.load", subject=consultation, summary="demo data loaded"
-        )
+        audit.record(session, actor=None, action="demo.load", subject=consultation, summary="demo data loaded")
+        from consult.demo_rounds import load_rounds
+
+        load_rounds(session, consultation)
     return True
 
 

@@ -170,6 +170,13 @@ def visible_consultations(stmt: Any, user: Any) -> Any:
     return stmt.where(Consultation.is_public.is_(True))
 
 
+def can_read_consultation(user: Any, consultation: Any) -> bool:
+    """Whether `user` may read `consultation` and its drafts (anonymous: public ones only)."""
+    if consultation is None:
+        return False
+    return has_permission(user, Permission.CONSULTATION_VIEW) or bool(consultation.is_public)
+
+
 # --- Comments and rounds: who sees what, as SQL --------------------------------------------
 
 
@@ -269,9 +276,7 @@ def round_visibility(user: Any) -> Any:
     return and_(
         Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED]),
         Round.results_public.is_(True),
-        exists(
-            select(Consultation.id).where(Consultation.id == Round.consultation_id, Consultation.is_public)
-        ),
+        exists(select(Consultation.id).where(Consultation.id == Round.consultation_id, Consultation.is_public)),
     )
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, g, render_template, request
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from consult import policy
 from consult.errors import DomainError
 from consult.extensions import csrf
+from consult.markup import safe_html
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -31,15 +33,16 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 ERROR_STATUSES = (400, 403, 404, 405, 409, 413, 429, 500)
+# Lazy, so that pybabel extracts them and each request gets its own language.
 ERROR_TITLES = {
-    400: "The request could not be understood",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "This action is not available here",
-    409: "Someone else changed this first",
-    413: "The upload is too large",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not available here"),
+    409: _l("Someone else changed this first"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
 }
 
 # Views whose form validates the CSRF token itself (so that a stale token re-shows the form
@@ -80,7 +83,7 @@ def is_safe_next(target: str | None) -> bool:
 
 def error_page(status: int, message: str | None = None) -> tuple[str, int]:
     """Render the error page for `status` in the site's layout."""
-    title = _(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -143,6 +146,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(500, _handle_500)
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(_localdate, "localdate")
+    app.add_template_filter(safe_html, "safe_markdown")
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),
         Permission=policy.Permission,

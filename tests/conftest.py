@@ -3,6 +3,7 @@ an app per test, its session and client, `login_as`, and a real SMTP server on l
 
 from __future__ import annotations
 
+import contextvars
 import os
 import socket
 import threading
@@ -12,6 +13,7 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 import consult.models  # noqa: F401  (every table, for cleaning)
@@ -108,9 +110,23 @@ def app_config(database_url: str, smtp_server: tuple[SMTPSink, int]) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, `g` and database session.
+
+    The `session` fixture keeps a request context pushed for the whole test, and Flask reuses
+    a pushed app context for the requests a test client makes: without this, the signed-in
+    user, the CSRF token and the database session would leak from one request (and client)
+    to the next. A real server never shares them, so neither do the tests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict) -> Iterator:
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _clean(app)
     yield app

@@ -22,7 +22,9 @@ def group(session: Session, slug: str) -> StakeholderGroup:
 
 
 def make_organisation(session: Session, group_slug: str = "governments", name: str | None = None) -> Organisation:
-    org = Organisation(name=name or f"Organisation {next(_seq)}", country="", stakeholder_group=group(session, group_slug))
+    org = Organisation(
+        name=name or f"Organisation {next(_seq)}", country="", stakeholder_group=group(session, group_slug)
+    )
     session.add(org)
     session.flush()
     return org

@@ -52,7 +52,9 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
             assert diff == [], f"models and migrations differ: {diff}"
-            slugs = [row.slug for row in conn.execute(select(StakeholderGroup.slug).order_by(StakeholderGroup.position))]
+            slugs = [
+                row.slug for row in conn.execute(select(StakeholderGroup.slug).order_by(StakeholderGroup.position))
+            ]
             assert slugs == [slug for slug, _name in SEED_GROUPS]
         _email_is_unique_ignoring_case(engine)
 

@@ -26,9 +26,7 @@ class RoleForm(BaseForm):
 
 
 class ActiveForm(BaseForm):
-    reason = TextAreaField(
-        _l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)]
-    )
+    reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
 
 
 class OrganisationForm(BaseForm):

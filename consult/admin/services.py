@@ -79,9 +79,7 @@ def set_active(session: Session, *, actor: User, subject: User, active: bool, re
 
 
 def _check_organisation(session: Session, name: str, country: str, current_id: int | None) -> None:
-    clash = session.scalar(
-        select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower())
-    )
+    clash = session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower()))
     if clash is not None and clash != current_id:
         raise Invalid(_("An organisation with this name already exists."), "name")
     if country and not COUNTRY_RE.match(country):
@@ -188,6 +186,4 @@ def revoke_invitation(session: Session, *, actor: User, invitation: Invitation) 
     if not invitation.is_pending(utcnow()):
         raise Conflict(_("This invitation is no longer pending."))
     invitation.revoked_at = utcnow()
-    audit.record(
-        session, actor=actor, action="invitation.revoke", subject=invitation, summary=invitation.email
-    )
+    audit.record(session, actor=actor, action="invitation.revoke", subject=invitation, summary=invitation.email)

@@ -94,17 +94,13 @@ def users():
 
 
 def _role_form(db, user: User, formdata=None) -> RoleForm:
-    form = RoleForm(
-        formdata=formdata, data={"role": user.role.value, "organisation": user.organisation_id or 0}
-    )
+    form = RoleForm(formdata=formdata, data={"role": user.role.value, "organisation": user.organisation_id or 0})
     form.role.choices = _role_choices(_me())
     form.organisation.choices = _organisation_choices(db)
     return form
 
 
-def _user_page(
-    db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200
-):
+def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200):
     events = db.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "User", AuditEvent.subject_id == user.id)
@@ -151,9 +147,7 @@ def change_role(user_id: int):
             _field_error(form, exc, "role")
         else:
             db.commit()
-            flash_ok(
-                _("The role is changed; their sessions have ended.") if changed else _("Nothing changed.")
-            )
+            flash_ok(_("The role is changed; their sessions have ended.") if changed else _("Nothing changed."))
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(db, user, role_form=form, status=400)
 
@@ -221,9 +215,7 @@ def create_invitation():
     if form.validate_on_submit():
         organisation = db.get(Organisation, form.organisation.data) if form.organisation.data else None
         try:
-            invite(
-                db, actor=_me(), email=form.email.data, role=Role(form.role.data), organisation=organisation
-            )
+            invite(db, actor=_me(), email=form.email.data, role=Role(form.role.data), organisation=organisation)
         except Invalid as exc:
             _field_error(form, exc, "email")
         else:
@@ -297,9 +289,7 @@ def edit_organisation(organisation_id: int):
     """Rename an organisation or move it to another stakeholder group."""
     db = get_session()
     organisation = get_or_404(db, Organisation, organisation_id)
-    form = _organisation_form(
-        db, formdata=request.form if request.method == "POST" else None, obj=organisation
-    )
+    form = _organisation_form(db, formdata=request.form if request.method == "POST" else None, obj=organisation)
     if form.validate_on_submit():
         try:
             services.update_organisation(
@@ -317,13 +307,9 @@ def edit_organisation(organisation_id: int):
             db.commit()
             flash_ok(_("Organisation saved."))
             return redirect(url_for("admin.organisations"))
-    members = db.scalars(
-        select(User).where(User.organisation_id == organisation.id).order_by(User.email).limit(PAGE)
-    )
+    members = db.scalars(select(User).where(User.organisation_id == organisation.id).order_by(User.email).limit(PAGE))
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "admin/organisation.html", form=form, organisation=organisation, members=members
-    ), status
+    return render_template("admin/organisation.html", form=form, organisation=organisation, members=members), status
 
 
 @bp.route("/groups", methods=["GET", "POST"])

@@ -31,9 +31,7 @@ class LogoutForm(BaseForm):
 
 
 class AcceptInvitationForm(BaseForm):
-    display_name = StringField(
-        _l("Your name as others will see it"), validators=[DataRequired(), Length(max=120)]
-    )
+    display_name = StringField(_l("Your name as others will see it"), validators=[DataRequired(), Length(max=120)])
     password = PasswordField(_l("Choose a password"), validators=_new_password)
     confirm = PasswordField(
         _l("Repeat the password"),
@@ -60,9 +58,7 @@ class ProfileForm(BaseForm):
 
 
 class PasswordChangeForm(BaseForm):
-    current = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
-    )
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     password = PasswordField(_l("New password"), validators=_new_password)
     confirm = PasswordField(
         _l("Repeat the new password"),

@@ -177,9 +177,7 @@ def find_invitation(session: Session, token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(
-    session: Session, *, token: str, display_name: str, password: str, timezone: str
-) -> User:
+def accept_invitation(session: Session, *, token: str, display_name: str, password: str, timezone: str) -> User:
     """Create the invited account; the token works once."""
     invitation = find_invitation(session, token)
     if find_user_by_email(session, invitation.email) is not None:

@@ -55,9 +55,7 @@ def login():
         db = get_session()
         user = services.authenticate(db, email=form.email.data, password=form.password.data)
         if user is None:
-            form.password.errors.append(
-                _("The email address or password is not correct, or the account is disabled.")
-            )
+            form.password.errors.append(_("The email address or password is not correct, or the account is disabled."))
         else:
             session.clear()  # a fresh session: nothing from before sign-in carries over
             session.permanent = True
@@ -75,8 +73,8 @@ def logout():
     db = get_session()
     services.sign_out(db, user=current_user._get_current_object())
     db.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the note that deletes the remember cookie
     flash_ok(_("You are signed out."))
     return redirect(url_for("auth.login"))
 

@@ -50,10 +50,7 @@ class CommentInput:
 
 def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
     round_ = session.scalar(
-        select(Round)
-        .where(Round.id == round_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
+        select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
     )
     if round_ is None:
         raise NotFound(_("This round does not exist."))
@@ -143,15 +140,11 @@ def save_comment(
             session.flush()
     except IntegrityError:
         # The same form arrived twice at once: the other request stored it.
-        existing = session.scalar(
-            select(Comment).where(Comment.author_id == actor.id, Comment.nonce == nonce)
-        )
+        existing = session.scalar(select(Comment).where(Comment.author_id == actor.id, Comment.nonce == nonce))
         if existing is None:
             raise
         return existing, False
-    audit.record(
-        session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
-    )
+    audit.record(session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment)
     return comment, True
 
 
@@ -190,9 +183,7 @@ def update_comment(
     return comment
 
 
-def withdraw_comment(
-    session: Session, *, actor: User, comment: Comment, now: datetime | None = None
-) -> Comment:
+def withdraw_comment(session: Session, *, actor: User, comment: Comment, now: datetime | None = None) -> Comment:
     """The author withdraws a comment while the round is open."""
     _own_comment(actor, comment)
     _round_for_writing(session, comment.round_id, now or utcnow())
@@ -252,10 +243,7 @@ def moderate(
     """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees."""
     policy.require(actor, Permission.COMMENT_MODERATE)
     comment = session.scalar(
-        select(Comment)
-        .where(Comment.id == comment.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
     )
     if comment.status is not CommentStatus.AWAITING_MODERATION:
         raise Conflict(_("Another moderator has already handled this comment."))
@@ -294,9 +282,7 @@ def report(session: Session, *, actor: User, comment: Comment, reason: str) -> C
     return item
 
 
-def hide(
-    session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None
-) -> Comment:
+def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None) -> Comment:
     """A moderator hides a comment from everyone but its author and staff, saying why."""
     policy.require(actor, Permission.COMMENT_HIDE)
     if comment.hidden_at is not None:

@@ -1,18 +1,102 @@
-"""The home page (consultations one may see) and a consultation's page."""
+"""The home page (consultations one may see), a consultation's timeline, and its forms."""
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from consult import policy
-from consult.consultations import bp
+from consult.consultations import bp, services
+from consult.consultations.forms import ConsultationForm
 from consult.consultations.models import Consultation
-from consult.db import get_session
+from consult.db import get_session, utcnow
+from consult.drafts.models import Draft, DraftVersion
+from consult.errors import Invalid
 from consult.pagination import paginate
+from consult.policy import Permission
+from consult.rounds.models import Phase, Round
+from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
 
 PAGE = 20
+
+PHASE_LABELS = {
+    Phase.DRAFT: _l("in preparation"),
+    Phase.PENDING_APPROVAL: _l("awaiting approval"),
+    Phase.SCHEDULED: _l("scheduled"),
+    Phase.OPEN: _l("open for comments"),
+    Phase.CLOSED: _l("closed"),
+    Phase.PUBLISHED: _l("results published"),
+    Phase.ARCHIVED: _l("archived"),
+}
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """The URL of `endpoint`, or None while no view answers it (a room not built yet)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+@dataclass
+class Entry:
+    """One line of a consultation's timeline."""
+
+    kind: str  # "draft" or "round"
+    at: datetime
+    subject: Any
+    versions: list[DraftVersion] = field(default_factory=list)
+    phase: str = ""
+    url: str | None = None
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _visible_or_404(db, consultation_id: int) -> Consultation:
+    stmt = policy.visible_consultations(select(Consultation).where(Consultation.id == consultation_id), current_user)
+    consultation = db.scalar(stmt) if 0 < consultation_id < 2**62 else None
+    if consultation is None:
+        abort(404)  # the same answer whether it is missing or hidden
+    return consultation
+
+
+def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
+    """Drafts (with their versions) and the rounds the viewer may see, by date."""
+    drafts = list(db.scalars(select(Draft).where(Draft.consultation_id == consultation.id)))
+    versions: dict[int, list[DraftVersion]] = {d.id: [] for d in drafts}
+    if drafts:
+        rows = db.scalars(
+            select(DraftVersion).where(DraftVersion.draft_id.in_(list(versions))).order_by(DraftVersion.number)
+        )
+        for version in rows:
+            versions[version.draft_id].append(version)
+    entries = [
+        Entry("draft", d.created_at, d, versions=versions[d.id], url=url_for("drafts.detail", draft_id=d.id))
+        for d in drafts
+    ]
+    rounds = db.scalars(
+        policy.visible_rounds(select(Round).where(Round.consultation_id == consultation.id), current_user)
+    )
+    entries += [
+        Entry(
+            "round",
+            r.opens_at,
+            r,
+            phase=str(PHASE_LABELS[r.phase(now)]),
+            url=optional_url("rounds.detail", round_id=r.id),
+        )
+        for r in rounds
+    ]
+    entries.sort(key=lambda e: (e.at, e.kind, e.subject.id))
+    return entries
 
 
 @bp.route("/")
@@ -28,12 +112,75 @@ def index():
 
 @bp.route("/consultations/<int:consultation_id>")
 def detail(consultation_id: int):
-    """A consultation and the conference it leads to."""
+    """A consultation's timeline: drafts, rounds and, last, the conference."""
     db = get_session()
-    stmt = policy.visible_consultations(
-        select(Consultation).where(Consultation.id == consultation_id), current_user
+    consultation = _visible_or_404(db, consultation_id)
+    return render_template(
+        "consultations/detail.html",
+        consultation=consultation,
+        entries=timeline(db, consultation, utcnow()),
+        new_round_url=optional_url("rounds.create", consultation_id=consultation.id),
     )
-    consultation = db.scalar(stmt)
-    if consultation is None:
-        abort(404)  # the same answer whether it is missing or hidden
-    return render_template("consultations/detail.html", consultation=consultation)
+
+
+def _form_page(form: ConsultationForm, consultation: Consultation | None, status: int = 200):
+    return render_template("consultations/form.html", form=form, consultation=consultation), status
+
+
+def _field_error(form: ConsultationForm, exc: Invalid) -> None:
+    name = exc.field if exc.field and exc.field in form else "title"
+    form[name].errors = [*form[name].errors, str(exc)]
+
+
+def _values(form: ConsultationForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "summary": form.summary.data or "",
+        "conference_name": form.conference_name.data or "",
+        "conference_place": form.conference_place.data or "",
+        "conference_date": form.conference_date.data,
+        "is_public": bool(form.is_public.data),
+    }
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@permission_required(Permission.CONSULTATION_MANAGE)
+@csrf_in_form
+def create():
+    """Start a consultation (organisers)."""
+    db = get_session()
+    form = ConsultationForm(formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                consultation = services.create_consultation(db, actor=_me(), **_values(form))
+            except Invalid as exc:
+                _field_error(form, exc)
+            else:
+                db.commit()
+                flash_ok(_("The consultation is created."))
+                return redirect(url_for("consultations.detail", consultation_id=consultation.id))
+        return _form_page(form, None, 400)
+    return _form_page(form, None)
+
+
+@bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.CONSULTATION_MANAGE)
+@csrf_in_form
+def edit(consultation_id: int):
+    """Change a consultation's description, conference or publicity (organisers)."""
+    db = get_session()
+    consultation = get_or_404(db, Consultation, consultation_id)
+    if request.method == "GET":
+        return _form_page(ConsultationForm(formdata=None, obj=consultation), consultation)
+    form = ConsultationForm(formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_consultation(db, actor=_me(), consultation=consultation, **_values(form))
+        except Invalid as exc:
+            _field_error(form, exc)
+        else:
+            db.commit()
+            flash_ok(_("The consultation is saved.") if changed else _("Nothing changed."))
+            return redirect(url_for("consultations.detail", consultation_id=consultation.id))
+    return _form_page(form, consultation, 400)

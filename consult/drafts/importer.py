@@ -49,9 +49,7 @@ def parse_markdown(data: bytes | str) -> list[ClauseText]:
     problems: list[ImportProblem] = []
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise MarkdownImportError(
-                [ImportProblem(0, _("the file is larger than %(n)d kB", n=MAX_BYTES // 1000))]
-            )
+            raise MarkdownImportError([ImportProblem(0, _("the file is larger than %(n)d kB", n=MAX_BYTES // 1000))])
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -70,9 +68,7 @@ def parse_markdown(data: bytes | str) -> list[ClauseText]:
                 body.append(line)
             elif line.strip():
                 problems.append(
-                    ImportProblem(
-                        lineno, _("text before the first heading; every clause starts with a heading")
-                    )
+                    ImportProblem(lineno, _("text before the first heading; every clause starts with a heading"))
                 )
             continue
         if clauses:

@@ -44,9 +44,7 @@ class DraftVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     draft: Mapped[Draft] = relationship(back_populates="versions", lazy="joined", innerjoin=True)
-    clauses: Mapped[list[Clause]] = relationship(
-        back_populates="version", order_by="Clause.position", lazy="raise"
-    )
+    clauses: Mapped[list[Clause]] = relationship(back_populates="version", order_by="Clause.position", lazy="raise")
 
     @property
     def label(self) -> str:

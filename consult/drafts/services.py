@@ -44,17 +44,12 @@ def create_draft(session: Session, *, actor: User, consultation: Consultation, t
 
 def clauses_of(session: Session, version: DraftVersion) -> list[Clause]:
     """The clauses of `version` in order."""
-    return list(
-        session.scalars(select(Clause).where(Clause.version_id == version.id).order_by(Clause.position))
-    )
+    return list(session.scalars(select(Clause).where(Clause.version_id == version.id).order_by(Clause.position)))
 
 
 def latest_version(session: Session, draft: Draft) -> DraftVersion | None:
     return session.scalar(
-        select(DraftVersion)
-        .where(DraftVersion.draft_id == draft.id)
-        .order_by(DraftVersion.number.desc())
-        .limit(1)
+        select(DraftVersion).where(DraftVersion.draft_id == draft.id).order_by(DraftVersion.number.desc()).limit(1)
     )
 
 
@@ -73,9 +68,7 @@ def _check_clauses(clauses: list[ClauseText], known_keys: set[str]) -> None:
         if len(clause.heading) > 300:
             raise Invalid(_("The heading of clause %(n)s is longer than 300 characters.", n=number))
         if len(clause.body) > MAX_BODY:
-            raise Invalid(
-                _("The text of clause %(n)s is longer than %(max)d characters.", n=number, max=MAX_BODY)
-            )
+            raise Invalid(_("The text of clause %(n)s is longer than %(max)d characters.", n=number, max=MAX_BODY))
         if clause.key is not None:
             if clause.key not in known_keys or clause.key in keys:
                 raise Invalid(
@@ -153,9 +146,7 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def import_version(
-    session: Session, *, actor: User, draft: Draft, data: bytes, note: str = ""
-) -> DraftVersion:
+def import_version(session: Session, *, actor: User, draft: Draft, data: bytes, note: str = "") -> DraftVersion:
     """Create the next version from a Markdown file (MarkdownImportError lists every problem)."""
     policy.require(actor, Permission.DRAFT_MANAGE)
     clauses = match_previous_keys(session, draft, parse_markdown(data))
@@ -204,13 +195,9 @@ def compare(session: Session, old: DraftVersion, new: DraftVersion) -> list[Clau
     for clause in clauses_of(session, new):
         before = old_clauses.pop(clause.key, None)
         if before is None:
-            rows.append(
-                ClauseChange("added", None, clause, word_diff("", clause.label), word_diff("", clause.body))
-            )
+            rows.append(ClauseChange("added", None, clause, word_diff("", clause.label), word_diff("", clause.body)))
             continue
-        same = (
-            before.body == clause.body and before.heading == clause.heading and before.number == clause.number
-        )
+        same = before.body == clause.body and before.heading == clause.heading and before.number == clause.number
         rows.append(
             ClauseChange(
                 "unchanged" if same else "changed",
@@ -221,9 +208,7 @@ def compare(session: Session, old: DraftVersion, new: DraftVersion) -> list[Clau
             )
         )
     for before in sorted(old_clauses.values(), key=lambda c: c.position):
-        rows.append(
-            ClauseChange("removed", before, None, word_diff(before.label, ""), word_diff(before.body, ""))
-        )
+        rows.append(ClauseChange("removed", before, None, word_diff(before.label, ""), word_diff(before.body, "")))
     return rows
 
 

@@ -159,9 +159,7 @@ def update_settings(session: Session, *, actor: User, round_: Round, settings: R
     audit.record(session, actor=actor, action="round.update", subject=round_, summary=round_.title)
 
 
-def submit_for_approval(
-    session: Session, *, actor: User, round_: Round, now: datetime | None = None
-) -> Round:
+def submit_for_approval(session: Session, *, actor: User, round_: Round, now: datetime | None = None) -> Round:
     """Send a prepared round to the moderators."""
     policy.require(actor, Permission.ROUND_PREPARE)
     now = now or utcnow()
@@ -187,15 +185,11 @@ def approve_round(
         raise Invalid(_("The closing date has passed; send the round back so that its dates are changed."))
     round_.status = RoundStatus.APPROVED
     round_.approved_by_id = actor.id
-    audit.record(
-        session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason
-    )
+    audit.record(session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason)
     return round_
 
 
-def send_back(
-    session: Session, *, actor: User, round_: Round, reason: str, now: datetime | None = None
-) -> Round:
+def send_back(session: Session, *, actor: User, round_: Round, reason: str, now: datetime | None = None) -> Round:
     """A moderator returns a round to its preparer, saying why."""
     round_ = lock_round(session, round_.id)
     policy.require(actor, Permission.ROUND_APPROVE, round_)
@@ -214,9 +208,7 @@ def _need_reason(reason: str) -> str:
     return reason.strip()
 
 
-def close_early(
-    session: Session, *, actor: User, round_: Round, reason: str, now: datetime | None = None
-) -> Round:
+def close_early(session: Session, *, actor: User, round_: Round, reason: str, now: datetime | None = None) -> Round:
     """A moderator closes an open (or scheduled) round now."""
     policy.require(actor, Permission.ROUND_MODERATE)
     now = now or utcnow()
@@ -301,9 +293,7 @@ def reopen(
     return round_
 
 
-def request_publication(
-    session: Session, *, actor: User, round_: Round, now: datetime | None = None
-) -> Round:
+def request_publication(session: Session, *, actor: User, round_: Round, now: datetime | None = None) -> Round:
     """The organiser asks the moderators to publish a closed round's results."""
     policy.require(actor, Permission.ROUND_REQUEST_PUBLICATION)
     now = now or utcnow()
@@ -317,9 +307,7 @@ def request_publication(
     return round_
 
 
-def publish(
-    session: Session, *, actor: User, round_: Round, reason: str = "", now: datetime | None = None
-) -> Round:
+def publish(session: Session, *, actor: User, round_: Round, reason: str = "", now: datetime | None = None) -> Round:
     """A moderator approves publication of a closed round's results."""
     round_ = lock_round(session, round_.id)
     policy.require(actor, Permission.ROUND_PUBLISH, round_)

@@ -1,0 +1,297 @@
+"""Comment pages: write, edit, submit, withdraw, report, one comment, and "my comments"."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from consult import policy
+from consult.comments import bp, display, services  # noqa: F401  (display registers template helpers)
+from consult.comments.forms import GENERAL, ActionForm, CommentForm, ReportForm
+from consult.comments.models import Attribution, Comment, CommentStatus, CommentType
+from consult.db import get_session, utcnow
+from consult.drafts.models import Clause
+from consult.errors import Conflict, Invalid, NotAllowed
+from consult.pagination import paginate
+from consult.policy import Permission
+from consult.rounds.models import Round
+from consult.rounds.queries import with_people
+from consult.rounds.views import visible_round
+from consult.web import csrf_in_form, flash_ok, permission_required
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _clause_choices(db, round_: Round) -> list[tuple[str, str]]:
+    clauses = db.execute(
+        select(Clause.key, Clause.number, Clause.heading)
+        .where(Clause.version_id == round_.version_id)
+        .order_by(Clause.position)
+    )
+    return [(GENERAL, _("General comment on the whole text"))] + [
+        (key, f"{number} {heading}".strip()) for key, number, heading in clauses
+    ]
+
+
+PREFIX_RE = re.compile(r"^[a-z0-9-]{0,40}$")
+
+
+def form_prefix(clause_key: str | None) -> str:
+    """Each comment form on the round page gets its own field names and ids."""
+    return f"c-{clause_key or GENERAL}-"
+
+
+def comment_form(db, round_: Round, formdata=None, prefix: str = "", **data) -> CommentForm:
+    form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
+    form.clause.choices = _clause_choices(db, round_)
+    form.fresh_nonce()
+    return form
+
+
+def _input(form: CommentForm) -> services.CommentInput:
+    return services.CommentInput(
+        clause_key=None if form.clause.data == GENERAL else form.clause.data,
+        type=CommentType(form.type.data),
+        body=form.body.data or "",
+        proposed_change=form.proposed_change.data or "",
+        attribution=Attribution(form.attribution.data),
+    )
+
+
+def visible_comment(db, comment_id: int) -> Comment:
+    """The comment if the viewer may see it, else 404."""
+    if not 0 < comment_id < 2**62:
+        abort(404)
+    stmt = with_people(select(Comment).where(Comment.id == comment_id, policy.comment_visibility(current_user)))
+    comment = db.scalars(stmt).unique().one_or_none()
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def _form_page(
+    form: CommentForm,
+    round_: Round,
+    comment: Comment | None = None,
+    message: str | None = None,
+    status: int = 200,
+):
+    return render_template(
+        "comments/form.html",
+        form=form,
+        round=round_,
+        comment=comment,
+        message=message,
+        organisation=current_user.organisation,
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/comments/new")
+@permission_required(Permission.COMMENT_CREATE)
+def new(round_id: int):
+    """The comment form on its own page (also where refused comments come back)."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    clause = request.args.get("clause", GENERAL)[:32]
+    form = comment_form(db, round_, clause=clause)
+    message = None if round_.is_open(utcnow()) else _("This round is not open for comments.")
+    return _form_page(form, round_, message=message)
+
+
+@bp.route("/rounds/<int:round_id>/comments", methods=["POST"])
+@permission_required(Permission.COMMENT_CREATE)
+@csrf_in_form
+def create(round_id: int):
+    """Store a comment (submitted, or as a draft); refusals give the text back."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    prefix = request.form.get("prefix", "")
+    if not PREFIX_RE.match(prefix):
+        abort(400)
+    form = comment_form(db, round_, formdata=request.form, prefix=prefix)
+    if not form.validate_on_submit():
+        return _form_page(form, round_, status=400)
+    try:
+        comment, created = services.save_comment(
+            db,
+            actor=_me(),
+            round_=round_,
+            data=_input(form),
+            nonce=form.nonce.data,
+            submit=not form.save_draft.data,
+        )
+    except services.RoundClosed as exc:
+        db.rollback()
+        return _form_page(form, round_, message=str(exc), status=409)
+    except Invalid as exc:
+        db.rollback()
+        name = {"clause": "clause"}.get(exc.field or "", "body")
+        form[name].errors = [*form[name].errors, str(exc)]
+        return _form_page(form, round_, status=400)
+    db.commit()
+    if not created:
+        flash_ok(_("This comment was already saved; it is stored once."))
+    elif comment.status is CommentStatus.DRAFT:
+        flash_ok(_("Draft saved. Only you can see it until you submit it."))
+    elif comment.status is CommentStatus.AWAITING_SIGNOFF:
+        flash_ok(_("Comment sent to your organisation's focal point for sign-off."))
+    elif comment.status is CommentStatus.AWAITING_MODERATION:
+        flash_ok(_("Comment submitted; it is visible to others once a moderator accepts it."))
+    else:
+        flash_ok(_("Comment submitted."))
+    return redirect(
+        url_for("rounds.detail", round_id=round_.id, clause=comment.clause_key or GENERAL) + f"#comment-{comment.id}"
+    )
+
+
+@bp.route("/comments/<int:comment_id>")
+def detail(comment_id: int):
+    """One comment, with what the viewer may do with it."""
+    db = get_session()
+    comment = visible_comment(db, comment_id)
+    round_ = db.get(Round, comment.round_id)
+    clause = None
+    if comment.clause_key:
+        clause = db.scalar(
+            select(Clause).where(Clause.version_id == round_.version_id, Clause.key == comment.clause_key)
+        )
+    return render_template(
+        "comments/detail.html",
+        comment=comment,
+        round=round_,
+        clause=clause,
+        action_form=ActionForm(formdata=None),
+        now=utcnow(),
+    )
+
+
+def own_comment(db, comment_id: int) -> Comment:
+    comment = visible_comment(db, comment_id)
+    if comment.author_id != current_user.id:
+        abort(403)
+    return comment
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.COMMENT_CREATE)
+@csrf_in_form
+def edit(comment_id: int):
+    """The author edits a comment while the round is open."""
+    db = get_session()
+    comment = own_comment(db, comment_id)
+    round_ = db.get(Round, comment.round_id)
+    if request.method == "GET":
+        form = comment_form(
+            db,
+            round_,
+            clause=comment.clause_key or GENERAL,
+            type=comment.type.value,
+            body=comment.body,
+            proposed_change=comment.proposed_change,
+            attribution=comment.attribution.value,
+        )
+        message = None if round_.is_open(utcnow()) else _("This round is closed: the comment can no longer be changed.")
+        return _form_page(form, round_, comment, message=message)
+    form = comment_form(db, round_, formdata=request.form)
+    if not form.validate_on_submit():
+        return _form_page(form, round_, comment, status=400)
+    try:
+        services.update_comment(db, actor=_me(), comment=comment, data=_input(form), submit=not form.save_draft.data)
+    except services.RoundClosed as exc:
+        db.rollback()
+        return _form_page(form, round_, comment, message=str(exc), status=409)
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        form.body.errors = [*form.body.errors, str(exc)]
+        return _form_page(form, round_, comment, status=400)
+    db.commit()
+    flash_ok(_("Your changes are saved."))
+    return redirect(url_for("comments.detail", comment_id=comment.id))
+
+
+def _author_action(comment_id: int, action, success: str):
+    db = get_session()
+    comment = own_comment(db, comment_id)
+    ActionForm().validate_on_submit()
+    try:
+        action(db, comment)
+    except services.RoundClosed as exc:
+        raise Conflict(str(exc)) from None
+    db.commit()
+    flash_ok(success)
+    return redirect(url_for("comments.detail", comment_id=comment.id))
+
+
+@bp.route("/comments/<int:comment_id>/submit", methods=["POST"])
+@permission_required(Permission.COMMENT_CREATE)
+def submit(comment_id: int):
+    """Submit a draft comment."""
+
+    def do(db, comment):
+        if comment.status is not CommentStatus.DRAFT:
+            raise Conflict(_("This comment has already been submitted."))
+        data = services.CommentInput(
+            comment.clause_key, comment.type, comment.body, comment.proposed_change, comment.attribution
+        )
+        services.update_comment(db, actor=_me(), comment=comment, data=data, submit=True)
+
+    return _author_action(comment_id, do, _("Comment submitted."))
+
+
+@bp.route("/comments/<int:comment_id>/withdraw", methods=["POST"])
+@permission_required(Permission.COMMENT_CREATE)
+def withdraw(comment_id: int):
+    """The author withdraws a comment while the round is open."""
+    return _author_action(
+        comment_id,
+        lambda db, c: services.withdraw_comment(db, actor=_me(), comment=c),
+        _("Comment withdrawn."),
+    )
+
+
+@bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
+@permission_required(Permission.COMMENT_REPORT)
+@csrf_in_form
+def report(comment_id: int):
+    """Report a comment to the moderators (this hides nothing by itself)."""
+    db = get_session()
+    comment = visible_comment(db, comment_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.report(db, actor=_me(), comment=comment, reason=form.reason.data)
+        except Invalid as exc:
+            form.reason.errors = [*form.reason.errors, str(exc)]
+        else:
+            db.commit()
+            flash_ok(_("Thank you. The moderators will look at this comment."))
+            return redirect(url_for("comments.detail", comment_id=comment.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("comments/report.html", form=form, comment=comment), status
+
+
+@bp.route("/my/comments")
+@login_required
+def mine():
+    """My comments across rounds, with their status and any reason given."""
+    if not policy.can(current_user, Permission.COMMENT_CREATE):
+        raise NotAllowed(_("Only people who speak for an organisation write comments."))
+    db = get_session()
+    stmt = (
+        select(Comment)
+        .options(joinedload(Comment.stakeholder_group))
+        .where(Comment.author_id == current_user.id)
+        .order_by(Comment.id.desc())
+    )
+    page = paginate(db, stmt, 20)
+    rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
+    return render_template(
+        "comments/mine.html", page=page, rounds=rounds, now=utcnow(), action_form=ActionForm(formdata=None)
+    )

@@ -1,0 +1,206 @@
+"""The demo's drafts, rounds and comments: a published first round and an open second one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.auth.models import User
+from consult.comments import services as comments
+from consult.comments.models import Attribution, CommentType
+from consult.consultations.models import Consultation
+from consult.db import utcnow
+from consult.drafts import services as drafts
+from consult.drafts.importer import ClauseText
+from consult.rounds import services as rounds
+from consult.rounds.models import Preset
+
+V1 = [
+    ClauseText(
+        "1",
+        "Purpose",
+        "These norms describe responsible behaviour in cyberspace, to be "
+        "discussed at the Seoul Conference on Cyberspace.",
+    ),
+    ClauseText(
+        "2",
+        "Protection of critical infrastructure",
+        "States should not conduct or knowingly support activity that intentionally damages "
+        "critical infrastructure providing services to the public.",
+    ),
+    ClauseText(
+        "3",
+        "Coordinated vulnerability disclosure",
+        "States should encourage responsible reporting of vulnerabilities and share associated "
+        "information on available remedies.",
+    ),
+    ClauseText(
+        "4",
+        "Incident response teams",
+        "States should not harm the information systems of authorised emergency response teams.",
+    ),
+    ClauseText("5", "Secure development", "Producers should follow secure development practices."),
+    ClauseText("6", "Review", "These norms are reviewed after two years."),
+]
+
+# (account, clause number or None, type, body, proposed change, attribution)
+ROUND_ONE_COMMENTS = [
+    (
+        "gov@demo.example",
+        "2",
+        CommentType.TECHNICAL,
+        "The notion of critical infrastructure should follow national designations.",
+        "…critical infrastructure, as designated by each State, providing services…",
+        Attribution.PERSON,
+    ),
+    (
+        "gov.hu@demo.example",
+        "3",
+        CommentType.GENERAL,
+        "We support this norm and the reference to remedies.",
+        "",
+        Attribution.ORGANISATION,
+    ),
+    (
+        "industry@demo.example",
+        "3",
+        CommentType.TECHNICAL,
+        "Disclosure timelines must leave vendors time to ship fixes.",
+        "…share associated information on available remedies, in coordination with affected vendors.",
+        Attribution.ORGANISATION,
+    ),
+    (
+        "industry@demo.example",
+        "5",
+        CommentType.TECHNICAL,
+        "Secure development should reference recognised international standards.",
+        "Producers should follow recognised secure development standards.",
+        Attribution.PERSON,
+    ),
+    (
+        "civil@demo.example",
+        "2",
+        CommentType.GENERAL,
+        "Civilian infrastructure must be protected at all times, not only when it serves the public.",
+        "States should not conduct or knowingly support activity that damages civilian infrastructure.",
+        Attribution.PERSON,
+    ),
+    (
+        "academia@demo.example",
+        "4",
+        CommentType.EDITORIAL,
+        "Use the established term 'computer security incident response teams (CSIRTs)'.",
+        "…the information systems of computer security incident response teams (CSIRTs).",
+        Attribution.GROUP,
+    ),
+    (
+        "igo@demo.example",
+        None,
+        CommentType.GENERAL,
+        "The draft would benefit from a reference to existing regional confidence-building measures.",
+        "",
+        Attribution.ORGANISATION,
+    ),
+]
+
+
+def _user(session: Session, email: str) -> User:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def load_rounds(session: Session, consultation: Consultation) -> None:
+    """A draft with two versions, a published round on v1 and an open round on v2."""
+    now = utcnow()
+    organiser = _user(session, "organiser@demo.example")
+    moderator = _user(session, "moderator@demo.example")
+    draft = drafts.create_draft(
+        session, actor=organiser, consultation=consultation, title="Norms of responsible behaviour in cyberspace"
+    )
+    session.flush()
+    v1 = drafts.create_version(session, actor=organiser, draft=draft, clauses=V1, note="First draft")
+    keys = {c.number: c.key for c in drafts.clauses_of(session, v1)}
+
+    first = rounds.create_round(
+        session,
+        actor=organiser,
+        consultation=consultation,
+        version=v1,
+        settings=rounds.RoundSettings(
+            title="First round: comments on the first draft",
+            description="Comment on every clause; your group sees its own input while the round is open.",
+            opens_at=now - timedelta(days=60),
+            closes_at=now - timedelta(days=30),
+            preset=Preset.GROUP_DIALOGUE,
+            requires_signoff=False,
+            premoderation=False,
+            results_public=True,
+        ),
+    )
+    rounds.submit_for_approval(session, actor=organiser, round_=first, now=now - timedelta(days=62))
+    rounds.approve_round(session, actor=moderator, round_=first, now=now - timedelta(days=61))
+    for n, (email, number, kind, body, change, attribution) in enumerate(ROUND_ONE_COMMENTS):
+        comments.save_comment(
+            session,
+            actor=_user(session, email),
+            round_=first,
+            data=comments.CommentInput(keys.get(number) if number else None, kind, body, change, attribution),
+            nonce=f"demo-1-{n}",
+            submit=True,
+            now=now - timedelta(days=50 - n),
+        )
+    rounds.request_publication(session, actor=organiser, round_=first, now=now - timedelta(days=25))
+    rounds.publish(session, actor=moderator, round_=first, now=now - timedelta(days=20))
+
+    v2_clauses = [
+        ClauseText(c.number, c.heading, c.body, c.key) for c in drafts.clauses_of(session, v1) if c.number != "6"
+    ]
+    v2_clauses[1].body = (
+        "States should not conduct or knowingly support activity that intentionally damages "
+        "critical infrastructure, as designated by each State, providing services to the public."
+    )
+    v2_clauses[
+        3
+    ].body = "States should not harm the information systems of computer security incident response teams (CSIRTs)."
+    v2_clauses.append(
+        ClauseText("6", "Confidence-building measures", "States should build on regional confidence-building measures.")
+    )
+    v2 = drafts.create_version(
+        session, actor=organiser, draft=draft, clauses=v2_clauses, note="Revised after the first round"
+    )
+    keys2 = {c.number: c.key for c in drafts.clauses_of(session, v2)}
+    second = rounds.create_round(
+        session,
+        actor=organiser,
+        consultation=consultation,
+        version=v2,
+        settings=rounds.RoundSettings(
+            title="Second round: the revised draft",
+            description="Comments need your focal point's sign-off before they count.",
+            opens_at=now - timedelta(days=3),
+            closes_at=now + timedelta(days=14),
+            preset=Preset.GROUP_DIALOGUE,
+            requires_signoff=True,
+            premoderation=False,
+            results_public=True,
+        ),
+    )
+    rounds.submit_for_approval(session, actor=organiser, round_=second, now=now - timedelta(days=5))
+    rounds.approve_round(session, actor=moderator, round_=second, now=now - timedelta(days=4))
+    for n, (email, number, body) in enumerate(
+        [
+            ("focal@demo.example", "2", "The national designation is welcome; we support the revised text."),
+            ("gov@demo.example", "6", "Regional measures should be listed in an annex."),
+            ("industry@demo.example", "3", "Coordination with vendors is still missing from this clause."),
+        ]
+    ):
+        comments.save_comment(
+            session,
+            actor=_user(session, email),
+            round_=second,
+            data=comments.CommentInput(keys2[number], CommentType.GENERAL, body, "", Attribution.ORGANISATION),
+            nonce=f"demo-2-{n}",
+            submit=True,
+            now=now - timedelta(days=2, hours=n),
+        )

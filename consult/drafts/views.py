@@ -1,0 +1,270 @@
+"""Draft pages: a draft and its versions, a version's text, new versions typed or imported,
+and the clause-by-clause comparison of two versions."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from consult import policy
+from consult.consultations.models import Consultation
+from consult.db import get_session
+from consult.drafts import bp, services
+from consult.drafts.forms import POSITION_STEP, ClausesForm, ImportForm, NewDraftForm
+from consult.drafts.importer import MAX_BYTES, MarkdownImportError
+from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.errors import Conflict, Invalid
+from consult.markup import safe_html
+from consult.policy import Permission
+from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+
+FIRST_ROWS = 5  # empty rows offered for a new draft's first version
+STATUS_LABELS = {
+    "added": _l("added"),
+    "removed": _l("removed"),
+    "changed": _l("changed"),
+    "unchanged": _l("unchanged"),
+}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _readable(db, consultation_id: int) -> Consultation:
+    """The consultation, or a 404 when it is missing or the viewer may not read it."""
+    consultation = db.get(Consultation, consultation_id)
+    if not policy.can_read_consultation(current_user, consultation):
+        abort(404)  # the same answer whether it is missing or hidden
+    return consultation
+
+
+def _draft_or_404(db, draft_id: int) -> tuple[Draft, Consultation]:
+    draft = get_or_404(db, Draft, draft_id)
+    return draft, _readable(db, draft.consultation_id)
+
+
+def _versions(db, draft: Draft) -> list[DraftVersion]:
+    stmt = select(DraftVersion).where(DraftVersion.draft_id == draft.id).order_by(DraftVersion.number)
+    return list(db.scalars(stmt))
+
+
+def _put_error(form, exc: Invalid) -> None:
+    if exc.field and exc.field in form:
+        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+
+
+def _read_upload(upload) -> bytes:
+    return upload.read(MAX_BYTES + 1)  # one byte more, so the importer can tell it is too large
+
+
+def _conflict() -> Conflict:
+    return Conflict(_("Someone else saved a version of this draft at the same moment. Reload and try again."))
+
+
+@bp.route("/drafts/<int:draft_id>")
+def detail(draft_id: int):
+    """A draft and its versions, with links to compare each with the one before."""
+    db = get_session()
+    draft, consultation = _draft_or_404(db, draft_id)
+    versions = _versions(db, draft)
+    counts = dict(
+        db.execute(
+            select(Clause.version_id, func.count(Clause.id))
+            .where(Clause.version_id.in_([v.id for v in versions]))
+            .group_by(Clause.version_id)
+        ).all()
+    )
+    return render_template(
+        "drafts/detail.html", draft=draft, consultation=consultation, versions=versions, counts=counts
+    )
+
+
+@bp.route("/versions/<int:version_id>")
+def version(version_id: int):
+    """A version's clauses in order, each with an anchor on its stable key."""
+    db = get_session()
+    current = get_or_404(db, DraftVersion, version_id)
+    consultation = _readable(db, current.draft.consultation_id)
+    versions = _versions(db, current.draft)
+    previous = next((v for v in versions if v.number == current.number - 1), None)
+    return render_template(
+        "drafts/version.html",
+        version=current,
+        draft=current.draft,
+        consultation=consultation,
+        clauses=services.clauses_of(db, current),
+        previous=previous,
+        latest=versions[-1],
+        safe_html=safe_html,
+    )
+
+
+@bp.route("/drafts/<int:draft_id>/compare")
+def compare(draft_id: int):
+    """Two versions side by side, clause by clause, with words removed and added marked."""
+    db = get_session()
+    draft, consultation = _draft_or_404(db, draft_id)
+    versions = _versions(db, draft)
+    if not versions:
+        abort(404)
+    by_id = {v.id: v for v in versions}
+
+    def pick(name: str, default: DraftVersion) -> DraftVersion:
+        raw = request.args.get(name, "")
+        if not raw:
+            return default
+        if not raw.isdigit() or len(raw) > 18 or int(raw) not in by_id:
+            abort(404)  # not a version, or a version of another draft
+        return by_id[int(raw)]
+
+    old = pick("from", versions[-2] if len(versions) > 1 else versions[-1])
+    new = pick("to", versions[-1])
+    rows = services.compare(db, old, new) if old.id != new.id else []
+    totals = {status: sum(1 for r in rows if r.status == status) for status in STATUS_LABELS}
+    return render_template(
+        "drafts/compare.html",
+        draft=draft,
+        consultation=consultation,
+        versions=versions,
+        old=old,
+        new=new,
+        rows=rows,
+        totals=totals,
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _new_draft_page(form: NewDraftForm, consultation: Consultation, problems=(), status: int = 200):
+    return render_template("drafts/new.html", form=form, consultation=consultation, problems=problems), status
+
+
+@bp.route("/consultations/<int:consultation_id>/drafts/new", methods=["GET", "POST"])
+@permission_required(Permission.DRAFT_MANAGE)
+@csrf_in_form
+def create(consultation_id: int):
+    """Add a draft to a consultation with its first version, typed or imported (organisers)."""
+    db = get_session()
+    consultation = get_or_404(db, Consultation, consultation_id)
+    if request.method == "GET":
+        form = NewDraftForm(formdata=None)
+        form.add_rows(FIRST_ROWS)
+        return _new_draft_page(form, consultation)
+    form = NewDraftForm()  # the posted fields and the uploaded file
+    if "add_rows" in request.form:  # "More rows": show the form again, saving nothing
+        form.add_rows()
+        return _new_draft_page(form, consultation)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        clauses, upload = form.clause_texts(), form.file.data
+        if upload and clauses:
+            form.file.errors = [_("Either type the clauses or import a file, not both.")]
+        elif not upload and not clauses:
+            form.form_errors.append(_("Type at least one clause, or choose a Markdown file to import."))
+        else:
+            try:
+                draft = services.create_draft(db, actor=_me(), consultation=consultation, title=form.title.data)
+                if upload:
+                    services.import_version(
+                        db, actor=_me(), draft=draft, data=_read_upload(upload), note=form.note.data or ""
+                    )
+                else:
+                    services.create_version(db, actor=_me(), draft=draft, clauses=clauses, note=form.note.data or "")
+            except MarkdownImportError as exc:
+                db.rollback()
+                problems = [str(p) for p in exc.problems]
+            except Invalid as exc:
+                db.rollback()
+                _put_error(form, exc)
+            else:
+                db.commit()
+                flash_ok(_("The draft “%(title)s” is created with its first version.", title=draft.title))
+                return redirect(url_for("drafts.detail", draft_id=draft.id))
+    return _new_draft_page(form, consultation, problems, 400)
+
+
+def _editor_page(form: ClausesForm, draft: Draft, base: DraftVersion | None, status: int = 200):
+    return render_template("drafts/edit.html", form=form, draft=draft, base=base), status
+
+
+@bp.route("/drafts/<int:draft_id>/versions/new", methods=["GET", "POST"])
+@permission_required(Permission.DRAFT_MANAGE)
+@csrf_in_form
+def new_version(draft_id: int):
+    """The next version, edited clause by clause from the latest one (organisers)."""
+    db = get_session()
+    draft = get_or_404(db, Draft, draft_id)
+    base = services.latest_version(db, draft)
+    if request.method == "GET":
+        rows = [
+            {"key": c.key, "number": c.number, "heading": c.heading, "body": c.body, "position": i * POSITION_STEP}
+            for i, c in enumerate(services.clauses_of(db, base) if base else [], start=1)
+        ]
+        form = ClausesForm(formdata=None, data={"clauses": rows})
+        form.add_rows()
+        return _editor_page(form, draft, base)
+    form = ClausesForm()
+    if "add_rows" in request.form:
+        form.add_rows()
+        return _editor_page(form, draft, base)
+    if form.validate_on_submit():
+        if request.form.get("base", "") != str(base.number if base else 0):
+            form.form_errors.append(_("Someone saved a new version meanwhile. Open the editor again to start from it."))
+            return _editor_page(form, draft, base, 409)
+        try:
+            created = services.create_version(
+                db, actor=_me(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+            )
+        except Invalid as exc:
+            db.rollback()
+            _put_error(form, exc)
+        except IntegrityError:
+            db.rollback()
+            raise _conflict() from None
+        else:
+            db.commit()
+            flash_ok(_("Version %(n)d is saved.", n=created.number))
+            return redirect(url_for("drafts.version", version_id=created.id))
+    return _editor_page(form, draft, base, 400)
+
+
+def _import_page(form: ImportForm, draft: Draft, problems=(), status: int = 200):
+    return render_template("drafts/import.html", form=form, draft=draft, problems=problems), status
+
+
+@bp.route("/drafts/<int:draft_id>/import", methods=["GET", "POST"])
+@permission_required(Permission.DRAFT_MANAGE)
+@csrf_in_form
+def import_version(draft_id: int):
+    """The next version from a Markdown file; every problem is listed with its line (organisers)."""
+    db = get_session()
+    draft = get_or_404(db, Draft, draft_id)
+    if request.method == "GET":
+        return _import_page(ImportForm(formdata=None), draft)
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            created = services.import_version(
+                db, actor=_me(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
+            )
+        except MarkdownImportError as exc:
+            db.rollback()
+            problems = [str(p) for p in exc.problems]
+        except Invalid as exc:
+            db.rollback()
+            _put_error(form, exc)
+        except IntegrityError:
+            db.rollback()
+            raise _conflict() from None
+        else:
+            db.commit()
+            flash_ok(_("Version %(n)d is imported.", n=created.number))
+            return redirect(url_for("drafts.version", version_id=created.id))
+    return _import_page(form, draft, problems, 400)

@@ -1,0 +1,366 @@
+"""Round pages: create, the round page, settings, transitions, and the side-by-side matrix."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult import policy
+from consult.comments.models import CommentType
+from consult.consultations.models import Consultation
+from consult.db import get_session, utcnow
+from consult.drafts.models import Draft, DraftVersion
+from consult.errors import Invalid
+from consult.policy import Permission
+from consult.rounds import bp, services
+from consult.rounds.forms import STAGE_LABELS, DeadlineForm, ReasonForm, RoundForm
+from consult.rounds.models import Phase, Preset, Round, Stage
+from consult.rounds.queries import DEFAULT_PAGE, MAX_PAGE, CommentFilters, matrix, round_page
+from consult.timeutil import from_local, to_local
+from consult.web import csrf_in_form, flash_ok, get_or_404, is_safe_next, permission_required
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def visible_round(db, round_id: int) -> Round:
+    """The round if the viewer may see it, else 404 (the same answer as a missing one)."""
+    if not 0 < round_id < 2**62:
+        abort(404)
+    found = db.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), current_user))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _version_choices(db, consultation: Consultation) -> list[tuple[int, str]]:
+    rows = db.execute(
+        select(DraftVersion.id, DraftVersion.number, Draft.title)
+        .join(Draft, Draft.id == DraftVersion.draft_id)
+        .where(Draft.consultation_id == consultation.id)
+        .order_by(Draft.title, DraftVersion.number.desc())
+        .limit(500)
+    )
+    return [(vid, f"{title} v{number}") for vid, number, title in rows]
+
+
+def _rule_from_form(groups) -> dict[tuple[int, int], Stage]:
+    rule = {}
+    for viewer in groups:
+        for author in groups:
+            value = request.form.get(f"rule-{viewer.id}-{author.id}", Stage.NEVER.value)
+            rule[(viewer.id, author.id)] = Stage(value) if value in Stage._value2member_map_ else Stage.NEVER
+    return rule
+
+
+def _settings(form: RoundForm, groups) -> services.RoundSettings:
+    preset = Preset(form.preset.data)
+    return services.RoundSettings(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        opens_at=from_local(form.opens_at.data),
+        closes_at=from_local(form.closes_at.data),
+        preset=preset,
+        requires_signoff=form.requires_signoff.data,
+        premoderation=form.premoderation.data,
+        results_public=form.results_public.data,
+        custom_rule=_rule_from_form(groups) if preset is Preset.CUSTOM else None,
+    )
+
+
+def _groups(db):
+    from consult.auth.models import StakeholderGroup
+
+    return list(db.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
+
+
+def _field_error(form, exc: Invalid, default: str) -> None:
+    name = exc.field if exc.field and exc.field in form else default
+    form[name].errors = [*form[name].errors, str(exc)]
+
+
+@bp.route("/consultations/<int:consultation_id>/rounds/new", methods=["GET", "POST"])
+@permission_required(Permission.ROUND_PREPARE)
+@csrf_in_form
+def create(consultation_id: int):
+    """An organiser prepares a round on a draft version."""
+    db = get_session()
+    consultation = get_or_404(db, Consultation, consultation_id)
+    groups = _groups(db)
+    form = RoundForm()
+    form.version.choices = _version_choices(db, consultation)
+    if request.method == "GET":
+        now = to_local(utcnow()).replace(second=0, microsecond=0)
+        form.opens_at.data = now
+        form.closes_at.data = now.replace(hour=23, minute=59)
+    if form.validate_on_submit():
+        version = db.get(DraftVersion, form.version.data)
+        try:
+            round_ = services.create_round(
+                db, actor=_me(), consultation=consultation, version=version, settings=_settings(form, groups)
+            )
+        except Invalid as exc:
+            _field_error(form, exc, "title")
+        else:
+            db.commit()
+            flash_ok(_("Round prepared. Check its settings, then submit it for approval."))
+            return redirect(url_for("rounds.settings", round_id=round_.id))
+    if not form.version.choices:
+        form.version.errors = [_("This consultation has no draft yet: add a draft first.")]
+    status = 400 if request.method == "POST" else 200
+    rule = services.rule_cells(db, _settings_preview(form))
+    return render_template(
+        "rounds/form.html",
+        form=form,
+        consultation=consultation,
+        groups=groups,
+        rule=rule,
+        round=None,
+        stage_labels=STAGE_LABELS,
+    ), status
+
+
+def _settings_preview(form: RoundForm) -> services.RoundSettings:
+    preset = Preset(form.preset.data) if form.preset.data in Preset._value2member_map_ else Preset.GROUP_DIALOGUE
+    return services.RoundSettings(
+        "",
+        "",
+        utcnow(),
+        utcnow(),
+        preset if preset is not Preset.CUSTOM else Preset.GROUP_DIALOGUE,
+        False,
+        False,
+        False,
+    )
+
+
+@bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
+@permission_required(Permission.ROUND_VIEW_UNAPPROVED)
+@csrf_in_form
+def settings(round_id: int):
+    """The organiser's settings page (editable while the round is a draft)."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    consultation = db.get(Consultation, round_.consultation_id)
+    groups = _groups(db)
+    editable = round_.phase(utcnow()) is Phase.DRAFT and policy.can(current_user, Permission.ROUND_PREPARE)
+    if request.method == "POST":
+        if not editable:
+            abort(409 if policy.can(current_user, Permission.ROUND_PREPARE) else 403)
+        form = RoundForm()
+    else:
+        form = RoundForm(
+            formdata=None,
+            obj=round_,
+            data={
+                "version": round_.version_id,
+                "opens_at": to_local(round_.opens_at),
+                "closes_at": to_local(round_.closes_at),
+                "preset": round_.preset.value,
+            },
+        )
+    form.version.choices = [(round_.version_id, f"{round_.version.draft.title} {round_.version.label}")]
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.update_settings(db, actor=_me(), round_=round_, settings=_settings(form, groups))
+        except Invalid as exc:
+            _field_error(form, exc, "title")
+        else:
+            db.commit()
+            flash_ok(_("Settings saved."))
+            return redirect(url_for("rounds.settings", round_id=round_.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "rounds/form.html",
+        form=form,
+        consultation=consultation,
+        groups=groups,
+        round=round_,
+        rule=services.rule_of(db, round_),
+        editable=editable,
+        stage_labels=STAGE_LABELS,
+        reason_form=ReasonForm(formdata=None),
+        phase=round_.phase(utcnow()),
+    ), status
+
+
+def _parse_after(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    position, _sep, ident = value.partition(".")
+    if not (position.isdigit() and ident.isdigit()) or len(value) > 30:
+        abort(400)
+    return int(position), int(ident)
+
+
+def _filters(groups) -> CommentFilters:
+    args = request.args
+    comment_type = args.get("type", "")
+    group = args.get("group", "")
+    clause = args.get("clause", "")[:32]
+    return CommentFilters(
+        type=CommentType(comment_type) if comment_type in CommentType._value2member_map_ else None,
+        group_id=int(group) if group.isdigit() and any(g.id == int(group) for g in groups) else None,
+        clause_key=clause if clause and clause != "general" else None,
+        general_only=clause == "general",
+    )
+
+
+@bp.route("/rounds/<int:round_id>")
+def detail(round_id: int):
+    """The round page: the draft text with each clause's visible comments, filters, the form."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    now = utcnow()
+    groups = _groups(db)
+    filters = _filters(groups)
+    size = min(max(request.args.get("size", DEFAULT_PAGE, type=int) or DEFAULT_PAGE, 1), MAX_PAGE)
+    page = round_page(db, round_, current_user, filters, _parse_after(request.args.get("after")), size, now)
+    consultation = db.get(Consultation, round_.consultation_id)
+    from consult.comments.views import comment_form, form_prefix
+
+    def new_comment_form(clause_key):
+        return comment_form(db, round_, prefix=form_prefix(clause_key), clause=clause_key or "general")
+
+    return render_template(
+        "rounds/detail.html",
+        new_comment_form=new_comment_form,
+        round=round_,
+        consultation=consultation,
+        page=page,
+        filters=filters,
+        size=size,
+        phase=round_.phase(now),
+        now=now,
+        can_comment=round_.is_open(now)
+        and policy.can(current_user, Permission.COMMENT_CREATE)
+        and current_user.organisation_id is not None,
+        comment_types=list(CommentType),
+        reason_form=ReasonForm(formdata=None),
+        deadline_form=DeadlineForm(formdata=None),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/matrix")
+def matrix_view(round_id: int):
+    """Side by side: clauses as rows, stakeholder groups as columns, visible positions in cells."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    groups, rows = matrix(db, round_, current_user, utcnow())
+    show = request.args.get("show", "all")
+    if show == "divergent":
+        rows = [r for r in rows if r.divergent]
+    elif show == "uncommented":
+        rows = [r for r in rows if r.total == 0]
+    return render_template(
+        "rounds/matrix.html",
+        round=round_,
+        groups=groups,
+        rows=rows,
+        show=show,
+        consultation=db.get(Consultation, round_.consultation_id),
+    )
+
+
+# --- Transitions: each a POST with a reason where one is needed --------------------------
+
+
+def _transition(round_id: int, action, success: str, form_class=ReasonForm):
+    """Run one round transition from a POSTed form; refusals come back as a message."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    form = form_class()
+    back = request.form.get("back", "")
+    target = back if is_safe_next(back) else url_for("rounds.detail", round_id=round_id)
+    kwargs = {}
+    if form.validate_on_submit():
+        if "reason" in form:
+            kwargs["reason"] = form.reason.data or ""
+        if "closes_at" in form:
+            kwargs["closes_at"] = from_local(form.closes_at.data)
+        try:
+            action(db, actor=_me(), round_=round_, **kwargs)
+        except Invalid as exc:
+            flash(str(exc), "error")
+            return redirect(target)
+        db.commit()
+        flash_ok(success)
+        return redirect(target)
+    problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    flash(_("Nothing was changed: %(problems)s", problems=problems), "error")
+    return redirect(target)
+
+
+@bp.route("/rounds/<int:round_id>/submit", methods=["POST"])
+@permission_required(Permission.ROUND_PREPARE)
+def submit(round_id: int):
+    """Send a prepared round to the moderators for approval."""
+    return _transition(round_id, services.submit_for_approval, _("The round is waiting for a moderator's approval."))
+
+
+@bp.route("/rounds/<int:round_id>/approve", methods=["POST"])
+@permission_required(Permission.ROUND_APPROVE)
+def approve(round_id: int):
+    """A moderator approves a round."""
+    return _transition(round_id, services.approve_round, _("Round approved. It opens and closes at the times set."))
+
+
+@bp.route("/rounds/<int:round_id>/send-back", methods=["POST"])
+@permission_required(Permission.ROUND_APPROVE)
+def send_back(round_id: int):
+    """A moderator sends a round back to its preparer."""
+    return _transition(round_id, services.send_back, _("The round went back to the organisers with your reason."))
+
+
+@bp.route("/rounds/<int:round_id>/close", methods=["POST"])
+@permission_required(Permission.ROUND_MODERATE)
+def close(round_id: int):
+    """A moderator closes a round early."""
+    return _transition(round_id, services.close_early, _("The round is closed."))
+
+
+@bp.route("/rounds/<int:round_id>/extend", methods=["POST"])
+@permission_required(Permission.ROUND_MODERATE)
+def extend(round_id: int):
+    """A moderator extends a round's deadline."""
+    return _transition(round_id, services.extend, _("The deadline is extended."), DeadlineForm)
+
+
+@bp.route("/rounds/<int:round_id>/reopen", methods=["POST"])
+@permission_required(Permission.ROUND_MODERATE)
+def reopen(round_id: int):
+    """A moderator reopens a closed round."""
+    return _transition(round_id, services.reopen, _("The round is open again."), DeadlineForm)
+
+
+@bp.route("/rounds/<int:round_id>/request-publication", methods=["POST"])
+@permission_required(Permission.ROUND_REQUEST_PUBLICATION)
+def request_publication(round_id: int):
+    """The organiser asks for a closed round's results to be published."""
+    return _transition(round_id, services.request_publication, _("Publication requested; a moderator will review it."))
+
+
+@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@permission_required(Permission.ROUND_PUBLISH)
+def publish(round_id: int):
+    """A moderator approves publication."""
+    return _transition(round_id, services.publish, _("The round's results are published."))
+
+
+@bp.route("/rounds/<int:round_id>/decline-publication", methods=["POST"])
+@permission_required(Permission.ROUND_PUBLISH)
+def decline_publication(round_id: int):
+    """A moderator declines a publication request."""
+    return _transition(
+        round_id, services.decline_publication, _("The publication request went back to the organisers.")
+    )
+
+
+@bp.route("/rounds/<int:round_id>/archive", methods=["POST"])
+@permission_required(Permission.ROUND_REQUEST_PUBLICATION)
+def archive(round_id: int):
+    """The organiser archives a published round."""
+    return _transition(round_id, services.archive, _("The round is archived."))

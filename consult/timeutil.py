@@ -1,0 +1,31 @@
+"""Times typed by a person (in their timezone) to UTC and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_login import current_user
+
+
+def viewer_zone() -> ZoneInfo:
+    """The signed-in person's timezone (UTC for visitors)."""
+    name = getattr(current_user, "timezone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def from_local(value: datetime | None) -> datetime | None:
+    """A naive wall-clock time typed in the viewer's timezone, as aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=viewer_zone()).astimezone(UTC)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    """An aware time as naive wall-clock time in the viewer's timezone (for form inputs)."""
+    if value is None:
+        return None
+    return value.astimezone(viewer_zone()).replace(tzinfo=None)

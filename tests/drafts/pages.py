@@ -1,0 +1,86 @@
+"""Reading pages as a browser does: the form's fields and CSRF token, then posting them back."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from consult.consultations.models import Consultation
+from tests.support import make_consultation, sign_in
+
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+class FormParser(HTMLParser):
+    """The values a browser would send for the first POST form of a page (checked boxes only)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: dict[str, str] = {}
+        self._form_seen = False
+        self._in_form = False
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post" and not self._form_seen:
+            if "logout" not in a.get("action", ""):
+                self._form_seen = self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind in ("submit", "file"):
+                return
+            self.values[a["name"]] = a.get("value", "y" if kind == "checkbox" else "")
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.values[self._textarea] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea:
+            # a browser drops the newline that follows <textarea>
+            value = self.values[self._textarea]
+            self.values[self._textarea] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form = False
+
+
+def form_values(client: Any, url: str) -> dict[str, str]:
+    """GET `url` (it must answer 200) and return its form's values, CSRF token included."""
+    response = client.get(url)
+    assert response.status_code == 200, f"GET {url} -> {response.status_code}"
+    parser = FormParser()
+    parser.feed(response.get_data(as_text=True))
+    assert parser.values.get("csrf_token"), f"no CSRF token in the form of {url}"
+    return parser.values
+
+
+def text(response: Any) -> str:
+    return response.get_data(as_text=True)
+
+
+def plain(html: str) -> str:
+    """The page's text without tags, spaces collapsed."""
+    return " ".join(TAG_RE.sub(" ", html).split())
+
+
+def organiser_client(app, login_as, session: Session, people) -> Any:
+    return sign_in(app, login_as, session, people, "organiser")
+
+
+def consultation(session: Session, public: bool = True, title: str = "Responsible state behaviour") -> Consultation:
+    """A consultation, committed."""
+    found = make_consultation(session, title, public=public)
+    session.commit()
+    return found
