@@ -85,3 +85,155 @@ def make_people(session: Session) -> People:
     people.by_name["organiser"] = make_user(session, Role.ORGANISER, email="organiser@example.org")
     people.by_name["admin"] = make_user(session, Role.ADMIN, email="admin@example.org")
     return people
+
+
+# --- Consultations, drafts, rounds, comments -------------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from consult.comments.models import Attribution, Comment, CommentStatus, CommentType  # noqa: E402
+from consult.consultations.models import Consultation  # noqa: E402
+from consult.db import utcnow  # noqa: E402
+from consult.drafts.models import Clause, Draft, DraftVersion  # noqa: E402
+from consult.rounds import services as round_services  # noqa: E402
+from consult.rounds.models import Phase, Preset, Round, RoundStatus  # noqa: E402
+
+
+def make_consultation(session: Session, public: bool = True, title: str | None = None) -> Consultation:
+    consultation = Consultation(
+        title=title or f"Consultation {next(_seq)}",
+        summary="A consultation for tests",
+        conference_name="Seoul Conference on Cyberspace",
+        conference_place="Seoul",
+        conference_date=date(2030, 10, 17),
+        is_public=public,
+    )
+    session.add(consultation)
+    session.flush()
+    return consultation
+
+
+def make_version(
+    session: Session, consultation: Consultation, clauses: int = 3, draft: Draft | None = None
+) -> DraftVersion:
+    """A draft version with `clauses` clauses numbered 1..n (keys k1..kn)."""
+    if draft is None:
+        draft = Draft(consultation_id=consultation.id, title=f"Draft {next(_seq)}")
+        session.add(draft)
+        session.flush()
+    number = 1 + len(session.scalars(select(DraftVersion.id).where(DraftVersion.draft_id == draft.id)).all())
+    version = DraftVersion(draft_id=draft.id, number=number)
+    session.add(version)
+    session.flush()
+    for i in range(1, clauses + 1):
+        session.add(
+            Clause(
+                version_id=version.id,
+                key=f"k{i}",
+                position=i,
+                number=str(i),
+                heading=f"Heading {i}",
+                body=f"Text of clause {i}.",
+                body_html=f"<p>Text of clause {i}.</p>",
+            )
+        )
+    session.flush()
+    return version
+
+
+# The stored status and clock window that put a round in each phase.
+def _window(phase: Phase) -> tuple[RoundStatus, timedelta, timedelta]:
+    day = timedelta(days=1)
+    return {
+        Phase.DRAFT: (RoundStatus.DRAFT, day, 10 * day),
+        Phase.PENDING_APPROVAL: (RoundStatus.PENDING_APPROVAL, day, 10 * day),
+        Phase.SCHEDULED: (RoundStatus.APPROVED, day, 10 * day),
+        Phase.OPEN: (RoundStatus.APPROVED, -day, 10 * day),
+        Phase.CLOSED: (RoundStatus.APPROVED, -10 * day, -day),
+        Phase.PUBLISHED: (RoundStatus.PUBLISHED, -10 * day, -day),
+        Phase.ARCHIVED: (RoundStatus.ARCHIVED, -10 * day, -day),
+    }[phase]
+
+
+def make_round(
+    session: Session,
+    phase: Phase = Phase.OPEN,
+    preset: Preset = Preset.GROUP_DIALOGUE,
+    consultation: Consultation | None = None,
+    version: DraftVersion | None = None,
+    requires_signoff: bool = False,
+    premoderation: bool = False,
+    results_public: bool = True,
+    prepared_by: User | None = None,
+    clauses: int = 3,
+) -> Round:
+    """A round in `phase` (by its stored status and dates relative to now) with its rule."""
+    consultation = consultation or make_consultation(session)
+    version = version or make_version(session, consultation, clauses)
+    status, opens, closes = _window(phase)
+    now = utcnow()
+    settings = round_services.RoundSettings(
+        title=f"Round {next(_seq)}",
+        description="",
+        opens_at=now + opens,
+        closes_at=now + closes,
+        preset=preset,
+        requires_signoff=requires_signoff,
+        premoderation=premoderation,
+        results_public=results_public,
+    )
+    round_ = Round(
+        consultation_id=consultation.id,
+        version_id=version.id,
+        status=status,
+        prepared_by_id=prepared_by.id if prepared_by else None,
+        published_at=now - timedelta(hours=1) if status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED) else None,
+        **round_services._settings_fields(settings),
+    )
+    session.add(round_)
+    session.flush()
+    round_services._write_rule(session, round_, round_services.rule_cells(session, settings))
+    session.flush()
+    assert round_.phase(now) is phase
+    return round_
+
+
+def make_comment(
+    session: Session,
+    round_: Round,
+    author: User,
+    clause_key: str | None = "k1",
+    status: CommentStatus = CommentStatus.ACCEPTED,
+    body: str | None = None,
+    proposed_change: str = "",
+    type: CommentType = CommentType.GENERAL,
+    attribution: Attribution = Attribution.PERSON,
+    hidden: bool = False,
+) -> Comment:
+    """A comment stored directly (no clock checks): for building states, not for testing services."""
+    position = 0
+    if clause_key is not None:
+        position = session.scalar(
+            select(Clause.position).where(Clause.version_id == round_.version_id, Clause.key == clause_key)
+        )
+    n = next(_seq)
+    comment = Comment(
+        round_id=round_.id,
+        clause_key=clause_key,
+        clause_position=position,
+        type=type,
+        body=body or f"Comment {n} by {author.email}",
+        proposed_change=proposed_change,
+        author_id=author.id,
+        organisation_id=author.organisation_id,
+        stakeholder_group_id=author.organisation.stakeholder_group_id,
+        attribution=attribution,
+        status=status,
+        nonce=f"factory-{n}",
+        submitted_at=utcnow(),
+        hidden_at=utcnow() if hidden else None,
+        hidden_reason="hidden in a test" if hidden else "",
+    )
+    session.add(comment)
+    session.flush()
+    return comment

@@ -35,7 +35,7 @@ def test_demo_load_creates_accounts_once_and_prints_them(app, session):
 
 def test_demo_refuses_production(database_url):
     config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
-    app = create_app({**config, "SECRET_KEY": "Zq8-vT3_pL9-mW4nB7xK2cR5", "DATABASE_URL": database_url})
+    app = create_app({**config, "SECRET_KEY": "Zq8-vT3_pL9-mW4nB7xK2cR5-hJ6gF1dS0aQ9", "DATABASE_URL": database_url})
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "not for production" in result.output
