@@ -123,7 +123,7 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
-def _localtime(value: Any, fmt: str = "medium") -> str:
+def _localtime(value: Any, fmt: str = "d MMM y, HH:mm zzz") -> str:
     return format_datetime(value, fmt) if value is not None else ""
 
 

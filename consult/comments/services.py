@@ -85,13 +85,35 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
     return position
 
 
-def status_after_submit(round_: Round, author: User) -> CommentStatus:
-    """Where a submitted comment goes next under this round's settings."""
-    if round_.requires_signoff and author.role is not Role.FOCAL_POINT:
+def status_after_submit(session: Session, round_: Round, author: User) -> CommentStatus:
+    """Where a submitted comment goes next under this round's settings.
+
+    Sign-off applies when the round asks for it and the author's organisation has an active
+    focal point other than the author (a focal point's own comments, and those of an
+    organisation without a focal point, go straight on: nobody could sign them off).
+    """
+    if round_.requires_signoff and _has_other_focal_point(session, author):
         return CommentStatus.AWAITING_SIGNOFF
     if round_.premoderation:
         return CommentStatus.AWAITING_MODERATION
     return CommentStatus.ACCEPTED
+
+
+def _has_other_focal_point(session: Session, author: User) -> bool:
+    if author.role is Role.FOCAL_POINT:
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    User.organisation_id == author.organisation_id,
+                    User.role == Role.FOCAL_POINT,
+                    User.is_active_flag.is_(True),
+                    User.id != author.id,
+                )
+            )
+        )
+    )
 
 
 def save_comment(
@@ -128,7 +150,7 @@ def save_comment(
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
         attribution=data.attribution,
-        status=status_after_submit(round_, actor) if submit else CommentStatus.DRAFT,
+        status=status_after_submit(session, round_, actor) if submit else CommentStatus.DRAFT,
         nonce=nonce,
         created_at=now,
         updated_at=now,
@@ -176,7 +198,7 @@ def update_comment(
     comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
     comment.updated_at = now
     if submit or was_submitted:
-        comment.status = status_after_submit(round_, actor)
+        comment.status = status_after_submit(session, round_, actor)
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
     audit.record(session, actor=actor, action="comment.edit", subject=comment)

@@ -120,7 +120,7 @@ def compare(draft_id: int):
         raw = request.args.get(name, "")
         if not raw:
             return default
-        if not raw.isdigit() or len(raw) > 18 or int(raw) not in by_id:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) not in by_id:
             abort(404)  # not a version, or a version of another draft
         return by_id[int(raw)]
 
