@@ -72,6 +72,7 @@ def test_compare_refuses_bad_or_foreign_versions(app, session, people, login_as)
         f"from={o1.id}&to={v2.id}",
         f"from={v1.id}&to=1e3",
         "from=" + "9" * 40,
+        f"from=%C2%B2&to={v2.id}",  # a superscript two: a digit to str.isdigit, not to int()
     ):
         assert client.get(f"/drafts/{draft.id}/compare?{query}").status_code == 404, query
     assert client.get("/drafts/99999999/compare").status_code == 404

@@ -309,3 +309,23 @@ def test_version_page_lists_clauses_in_order_with_anchors(app, session, people, 
     assert positions == sorted(positions)
     assert f'href="#clause-{rows[2].key}"' in page
     assert session.scalar(select(func.count(Clause.id)).where(Clause.version_id == rows[0].version_id)) == 3
+
+
+def test_malformed_editor_input_is_a_400_not_a_500(app, session, people, login_as):
+    c = consultation(session)
+    client = organiser_client(app, login_as, session, people)
+    create_typed(client, c.id, "Robust", [("1", "One", "Text.")])
+    draft = the_draft(session, "Robust")
+    before = row_counts(session)
+    values = form_values(client, f"/drafts/{draft.id}/versions/new")
+    for bad in (
+        {"clauses-0-position": "abc"},
+        {"clauses-0-position": "-5"},
+        {"clauses-0-number": "1" * 21},
+        {"clauses-99999999999-number": "2", "clauses-99999999999-heading": "Far away", "clauses-0-remove": "y"},
+    ):
+        response = client.post(f"/drafts/{draft.id}/versions/new", data={**values, **bad})
+        assert response.status_code in (302, 400), bad
+        if response.status_code == 302:  # the far row is simply the next row
+            assert [cl.heading for cl in clauses(session, draft, 2)] == ["Far away"]
+    assert row_counts(session)["draft_version"] == before["draft_version"] + 1
