@@ -22,11 +22,7 @@ from consult.policy import Permission
 from consult.rounds.models import Round
 from consult.rounds.queries import with_people
 from consult.rounds.views import visible_round
-from consult.web import csrf_in_form, flash_ok, permission_required
-
-
-def _me():
-    return current_user._get_current_object()
+from consult.web import csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _clause_choices(db, round_: Round) -> list[tuple[str, str]]:
@@ -121,7 +117,7 @@ def create(round_id: int):
     try:
         comment, created = services.save_comment(
             db,
-            actor=_me(),
+            actor=current_actor(),
             round_=round_,
             data=_input(form),
             nonce=form.nonce.data,
@@ -203,7 +199,9 @@ def edit(comment_id: int):
     if not form.validate_on_submit():
         return _form_page(form, round_, comment, status=400)
     try:
-        services.update_comment(db, actor=_me(), comment=comment, data=_input(form), submit=not form.save_draft.data)
+        services.update_comment(
+            db, actor=current_actor(), comment=comment, data=_input(form), submit=not form.save_draft.data
+        )
     except services.RoundClosed as exc:
         db.rollback()
         return _form_page(form, round_, comment, message=str(exc), status=409)
@@ -240,7 +238,7 @@ def submit(comment_id: int):
         data = services.CommentInput(
             comment.clause_key, comment.type, comment.body, comment.proposed_change, comment.attribution
         )
-        services.update_comment(db, actor=_me(), comment=comment, data=data, submit=True)
+        services.update_comment(db, actor=current_actor(), comment=comment, data=data, submit=True)
 
     return _author_action(comment_id, do, _("Comment submitted."))
 
@@ -251,7 +249,7 @@ def withdraw(comment_id: int):
     """The author withdraws a comment while the round is open."""
     return _author_action(
         comment_id,
-        lambda db, c: services.withdraw_comment(db, actor=_me(), comment=c),
+        lambda db, c: services.withdraw_comment(db, actor=current_actor(), comment=c),
         _("Comment withdrawn."),
     )
 
@@ -266,7 +264,7 @@ def report(comment_id: int):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report(db, actor=_me(), comment=comment, reason=form.reason.data)
+            services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data)
         except Invalid as exc:
             form.reason.errors = [*form.reason.errors, str(exc)]
         else:

@@ -22,17 +22,8 @@ from consult.db import utcnow
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Conflict, Invalid, NotFound
 from consult.policy import Permission
+from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import PRESETS, Phase, Preset, Round, RoundStatus, RoundVisibility, Stage
-
-PHASE_LABELS = {
-    Phase.DRAFT: "draft",
-    Phase.PENDING_APPROVAL: "waiting for approval",
-    Phase.SCHEDULED: "scheduled",
-    Phase.OPEN: "open",
-    Phase.CLOSED: "closed",
-    Phase.PUBLISHED: "published",
-    Phase.ARCHIVED: "archived",
-}
 
 
 @dataclass
@@ -68,7 +59,7 @@ def _expect(round_: Round, now: datetime, *phases: Phase) -> Phase:
             _(
                 "Nothing was changed: this round is now %(phase)s, so this step is not available. "
                 "Reload the page to see its current state.",
-                phase=_(PHASE_LABELS[phase]),
+                phase=PHASE_LABELS[phase],
             )
         )
     return phase
