@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from consult.comments.models import Attribution, Comment, CommentStatus, Comment
 from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed
+from consult.extensions import limiter
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
@@ -101,8 +102,17 @@ def new(round_id: int):
     return _form_page(form, round_, message=message)
 
 
+def _comment_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def _person_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+
+
 @bp.route("/rounds/<int:round_id>/comments", methods=["POST"])
 @permission_required(Permission.COMMENT_CREATE)
+@limiter.limit(_comment_limit, key_func=_person_key)
 @csrf_in_form
 def create(round_id: int):
     """Store a comment (submitted, or as a draft); refusals give the text back."""
@@ -177,6 +187,7 @@ def own_comment(db, comment_id: int) -> Comment:
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.COMMENT_CREATE)
+@limiter.limit(_comment_limit, key_func=_person_key, methods=["POST"])
 @csrf_in_form
 def edit(comment_id: int):
     """The author edits a comment while the round is open."""
@@ -288,7 +299,7 @@ def mine():
         .where(Comment.author_id == current_user.id)
         .order_by(Comment.id.desc())
     )
-    page = paginate(db, stmt, 20)
+    page = paginate(db, policy.visible_comments(stmt, current_user), 20)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
         "comments/mine.html", page=page, rounds=rounds, now=utcnow(), action_form=ActionForm(formdata=None)

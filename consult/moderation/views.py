@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from consult import policy
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentReport, CommentStatus
 from consult.comments.views import visible_comment
@@ -133,9 +134,13 @@ def unhide(comment_id: int):
     comment = visible_comment(db, comment_id)
     form = HideForm()
     form.validate()
-    comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
-    db.commit()
-    flash(_("The comment is visible again."), "success")
+    try:
+        comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
+    except Invalid as exc:
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(_("The comment is visible again."), "success")
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -167,7 +172,7 @@ def signoff_queue():
         )
         .order_by(Comment.id)
     )
-    page = paginate(db, stmt, QUEUE)
+    page = paginate(db, policy.visible_comments(stmt, current_user), QUEUE)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
         "moderation/signoff.html", page=page, rounds=rounds, form=SignoffForm(formdata=None), now=utcnow()
