@@ -12,11 +12,22 @@ export FLASK_APP := consult
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# Debian libraries WeasyPrint (the briefing PDF) needs; installed when missing and we are root.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+$(VENV)/.system: | $(BIN)/python
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	  else echo "The briefing PDF needs: sudo apt-get install $(APT_PACKAGES)" >&2; fi; \
+	fi
+	touch $@
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python $(VENV)/.system
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python $(VENV)/.system
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
