@@ -104,8 +104,10 @@ def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH) -> Iterator[E
     The statement is built now (with the viewer's visibility); the rows are read later, in
     keyset batches, on a session of their own that is closed when the iteration ends.
     """
+    from consult.db import database
+
     stmt = _statement(round_, viewer, now, batch)
-    return _iterate(stmt, round_.id, snapshot(viewer), batch)
+    return _iterate(database(), stmt, round_.id, snapshot(viewer), batch)
 
 
 def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
@@ -149,10 +151,8 @@ def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
     return stmt
 
 
-def _iterate(stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
-    from consult.db import database
-
-    session = database().new_session(read_only=True)
+def _iterate(db: Any, stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
+    session = db.new_session(read_only=True)
     try:
         yield from _batches(session, stmt, round_id, viewer, batch)
     finally:
@@ -207,27 +207,46 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def table_row(row: ExportRow, labels: dict, type_labels: dict) -> list[Any]:
+@dataclass(frozen=True)
+class Labels:
+    """The words an export uses, translated up front: the rows are written after the request."""
+
+    header: list[str]
+    kinds: dict[str, str]
+    types: dict[str, str]
+    general: str
+
+
+def labels(kinds: dict, types: dict) -> Labels:
+    return Labels(
+        header(),
+        {k.value: str(v) for k, v in kinds.items()},
+        {k.value: str(v) for k, v in types.items()},
+        _("general"),
+    )
+
+
+def table_row(row: ExportRow, words: Labels) -> list[Any]:
     return [
         row.who,
         row.id,
-        row.clause_number or _("general"),
+        row.clause_number or words.general,
         "",
-        str(type_labels.get(row.type, row.type)),
+        words.types.get(row.type, row.type),
         row.body,
         row.proposed_change,
-        row.observations(labels),
+        row.observations(words.kinds),
     ]
 
 
-def csv_chunks(rows_: Iterator[ExportRow], labels: dict, type_labels: dict) -> Iterator[str]:
+def csv_chunks(rows_: Iterator[ExportRow], words: Labels) -> Iterator[str]:
     """The CSV file, a batch of lines at a time (UTF-8 with a BOM so spreadsheets read it right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([neutralise(h) for h in header()])
+    writer.writerow([neutralise(h) for h in words.header])
     for n, row in enumerate(rows_, start=1):
-        writer.writerow([neutralise(v) for v in table_row(row, labels, type_labels)])
+        writer.writerow([neutralise(v) for v in table_row(row, words)])
         if n % 200 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -235,7 +254,7 @@ def csv_chunks(rows_: Iterator[ExportRow], labels: dict, type_labels: dict) -> I
     yield buffer.getvalue()
 
 
-def xlsx_file(rows_: Iterator[ExportRow], labels: dict, type_labels: dict, title: str) -> Any:
+def xlsx_file(rows_: Iterator[ExportRow], words: Labels, title: str) -> Any:
     """The XLSX workbook in a temporary file (write-only mode: rows go straight to disk)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -252,9 +271,9 @@ def xlsx_file(rows_: Iterator[ExportRow], labels: dict, type_labels: dict, title
             out.append(cell)
         return out
 
-    sheet.append(cells(header()))
+    sheet.append(cells(words.header))
     for row in rows_:
-        sheet.append(cells(table_row(row, labels, type_labels)))
+        sheet.append(cells(table_row(row, words)))
     spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (streamed, then closed)
     workbook.save(spool)
     spool.seek(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -38,8 +38,8 @@ def _download(body, mimetype: str, filename: str) -> Response:
     return response
 
 
-def _labels() -> tuple[dict, dict]:
-    return {k.value: v for k, v in KIND_LABELS.items()}, {k.value: v for k, v in TYPE_LABELS.items()}
+def _labels() -> services.Labels:
+    return services.labels(KIND_LABELS, TYPE_LABELS)
 
 
 @bp.route("/rounds/<int:round_id>/comments.csv")
@@ -47,9 +47,9 @@ def csv_export(round_id: int):
     """The ISO-style comment table as CSV, streamed, holding what the viewer sees."""
     db = get_session()
     round_ = visible_round(db, round_id)
-    labels, types = _labels()
-    chunks = services.csv_chunks(services.rows(round_, current_user, utcnow()), labels, types)
-    return _download(stream_with_context(chunks), "text/csv", _filename(round_, "csv"))
+    # The generator needs no request context: rows come from their own session, words are translated.
+    chunks = services.csv_chunks(services.rows(round_, current_user, utcnow()), _labels())
+    return _download(chunks, "text/csv", _filename(round_, "csv"))
 
 
 @bp.route("/rounds/<int:round_id>/comments.xlsx")
@@ -57,8 +57,7 @@ def xlsx_export(round_id: int):
     """The ISO-style comment table as XLSX (written to a temporary file, then streamed)."""
     db = get_session()
     round_ = visible_round(db, round_id)
-    labels, types = _labels()
-    spool = services.xlsx_file(services.rows(round_, current_user, utcnow()), labels, types, round_.title)
+    spool = services.xlsx_file(services.rows(round_, current_user, utcnow()), _labels(), round_.title)
     return _download(services.file_chunks(spool), XLSX, _filename(round_, "xlsx"))
 
 
@@ -68,7 +67,7 @@ def json_export(round_id: int):
     db = get_session()
     round_ = visible_round(db, round_id)
     chunks = services.json_chunks(db, round_, current_user, utcnow())
-    return _download(stream_with_context(chunks), "application/json", _filename(round_, "json"))
+    return _download(chunks, "application/json", _filename(round_, "json"))
 
 
 @bp.route("/rounds/<int:round_id>/import-template.xlsx")
