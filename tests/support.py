@@ -113,6 +113,12 @@ class World:
     revoked_invitation_id: int
     public_consultation_id: int
     hidden_consultation_id: int
+    draft_id: int = 0
+    version_id: int = 0
+    round_id: int = 0  # published, in the public consultation, with a comment from governments
+    comment_id: int = 0
+    report_id: int = 0
+    disposition_id: int = 0  # released, on `comment_id`
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -123,6 +129,12 @@ class World:
             "invitation_id": self.invitation_id,
             "consultation_id": self.public_consultation_id,
             "token": "not-a-valid-token",
+            "draft_id": self.draft_id,
+            "version_id": self.version_id,
+            "round_id": self.round_id,
+            "comment_id": self.comment_id,
+            "report_id": self.report_id,
+            "disposition_id": self.disposition_id,
         }
 
 
@@ -192,8 +204,36 @@ def build_world(session: Session, people: factories.People) -> World:
         public_consultation_id=make_consultation(session, "Vulnerability disclosure norms", public=True).id,
         hidden_consultation_id=make_consultation(session, "Incident response (in preparation)", public=False).id,
     )
+    _add_round(session, people, world)
     session.commit()
     return world
+
+
+def _add_round(session: Session, people: factories.People, world: World) -> None:
+    """A draft version and a published round of the public consultation, with a reported comment
+    from the governments group and its released disposition."""
+    from consult.comments.models import CommentReport
+    from consult.dispositions.models import Disposition, DispositionKind
+    from consult.rounds.models import Phase
+
+    consultation = session.get(Consultation, world.public_consultation_id)
+    version = factories.make_version(session, consultation)
+    round_ = factories.make_round(session, Phase.PUBLISHED, consultation=consultation, version=version)
+    comment = factories.make_comment(session, round_, people["participant:governments"], "k1")
+    report = CommentReport(comment_id=comment.id, reporter_id=people["participant:industry"].id, reason="Off topic")
+    disposition = Disposition(
+        comment_id=comment.id,
+        round_id=round_.id,
+        kind=DispositionKind.NOTED,
+        observation="Noted.",
+        recorded_by_id=people["organiser"].id,
+        released_at=utcnow(),
+        released_by_id=people["organiser"].id,
+    )
+    session.add_all([report, disposition])
+    session.flush()
+    world.draft_id, world.version_id, world.round_id = version.draft_id, version.id, round_.id
+    world.comment_id, world.report_id, world.disposition_id = comment.id, report.id, disposition.id
 
 
 def sign_in(app: Any, login_as: Any, session: Session, people: factories.People, viewer: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -277,7 +279,8 @@ def _transition(round_id: int, action, success: str, form_class=ReasonForm):
     target = back if is_safe_next(back) else url_for("rounds.detail", round_id=round_id)
     kwargs = {}
     if form.validate_on_submit():
-        if "reason" in form:
+        # Transitions that take no reason (submit, request publication, archive) get none.
+        if "reason" in form and "reason" in inspect.signature(action).parameters:
             kwargs["reason"] = form.reason.data or ""
         if "closes_at" in form:
             kwargs["closes_at"] = from_local(form.closes_at.data)

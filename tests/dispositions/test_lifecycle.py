@@ -182,7 +182,11 @@ def test_acknowledging_through_the_page(app, session, people, login_as, closed):
 
 def test_recording_through_the_page(app, session, people, login_as, closed):
     round_, comment = closed
-    body = {f"c{comment.id}-kind": "partially_accepted", f"c{comment.id}-observation": "In part", f"c{comment.id}-answer_clause": "0"}
+    body = {
+        f"c{comment.id}-kind": "partially_accepted",
+        f"c{comment.id}-observation": "In part",
+        f"c{comment.id}-answer_clause": "0",
+    }
     url = f"/comments/{comment.id}/disposition"
     assert post(sign_in(app, login_as, session, people, "participant:governments"), url, body).status_code == 403
     assert post(sign_in(app, login_as, session, people, "organiser"), url, body).status_code == 302

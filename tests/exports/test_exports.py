@@ -64,7 +64,9 @@ def page_ids(client, round_id: int) -> tuple[int, list[int]]:
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_each_export_holds_exactly_what_the_viewer_sees_on_the_round_page(app, session, people, login_as, world, viewer):
+def test_each_export_holds_exactly_what_the_viewer_sees_on_the_round_page(
+    app, session, people, login_as, world, viewer
+):
     for round_ in world:
         client = sign_in(app, login_as, session, people, viewer)
         status, expected = page_ids(client, round_.id)
@@ -121,7 +123,7 @@ def test_exports_never_show_a_draft_disposition_to_participants(app, session, pe
     assert b"Draft answer" in staff.get(f"/rounds/{closed.id}/comments.csv").get_data()
 
 
-PAYLOADS = ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "=1+1"]
+PAYLOADS = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "=1+1"]
 
 
 def test_formula_injection_is_neutralised(app, session, people, login_as):
