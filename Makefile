@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := consult
 
-.PHONY: run serve test test-pg lint format messages setup setup-dev clean
+.PHONY: run serve test test-pg lint format messages setup setup-dev clean bench-export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: setup-dev
 ## test-pg: the suite against the PostgreSQL server on 127.0.0.1:5432, database `test`
 test-pg: setup-dev
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## bench-export: P5, export 10,000 comments as CSV and XLSX; JSON lines with time and peak memory
+bench-export: setup-dev
+	$(BIN)/python bench/export.py
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -56,8 +56,10 @@ class Clause(Base):
 
     __tablename__ = "clause"
     __table_args__ = (
-        UniqueConstraint("version_id", "key"),
-        UniqueConstraint("version_id", "position"),
+        # Named explicitly: the convention (first column only) would give both the same name,
+        # which PostgreSQL refuses (constraint names are unique per schema there).
+        UniqueConstraint("version_id", "key", name="uq_clause_version_id_key"),
+        UniqueConstraint("version_id", "position", name="uq_clause_version_id_position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
