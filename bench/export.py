@@ -33,8 +33,8 @@ def emit(name: str, value: float, unit: str, goal: str) -> None:
 
 def build(app) -> tuple[int, str]:
     from consult.db import get_session
-    from tests import factories
     from consult.rounds.models import Phase
+    from tests import factories
 
     with app.test_request_context():
         session = get_session()
