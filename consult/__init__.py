@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,6 +56,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # emails rendered by CLI commands
+        return "en"
     return request.accept_languages.best_match(["en"]) or "en"
 
 
@@ -71,7 +73,17 @@ def register_web(app: Flask) -> None:
     web.init_app(app)
 
 
-BLUEPRINTS = ("consultations", "auth", "admin", "drafts", "rounds", "comments", "moderation")
+BLUEPRINTS = (
+    "consultations",
+    "auth",
+    "admin",
+    "drafts",
+    "rounds",
+    "comments",
+    "moderation",
+    "dispositions",
+    "exports",
+)
 
 
 def register_blueprints(app: Flask) -> None:
