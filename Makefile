@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg lint format messages setup setup-dev clean bench-export
+.PHONY: run serve test test-slow test-pg lint format messages setup setup-dev clean bench bench-export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test-slow: setup-dev
 ## test-pg: every test, slow ones included, against PostgreSQL on 127.0.0.1:5432, database `test`
 test-pg: setup-dev
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
+bench: setup-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 ## bench-export: P5, export 10,000 comments as CSV and XLSX; JSON lines with time and peak memory
 bench-export: setup-dev

@@ -31,6 +31,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_blueprints(app)
     register_cli(app)
+    if app.config["BENCH_ENDPOINTS"]:
+        app.add_url_rule("/_bench/hello", "bench_hello", lambda: "hello, world")
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
