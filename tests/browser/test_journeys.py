@@ -116,17 +116,21 @@ def test_round_from_preparation_to_matrix(world, people):
         participant.open_link("Norms of responsible behaviour in cyberspace")
         participant.open_link(ROUND_TITLE)
         page = participant.page
-        page.get_by_text("Comment on 1", exact=True).click()
-        form = page.locator("details.comment-form[open]")
-        participant.audit("(comment form opened)")
+        round_page = page.url
+        participant.open_link(re.compile(r"^Comment on 1$"))  # the round page, with the form at clause 1
+        form = page.locator("section.comment-form")
         form.get_by_label("Type of comment").select_option("technical")
         form.get_by_label(re.compile(r"^Comment")).fill(text)
         form.get_by_label("Proposed change").fill(f"Proposed by {name}.")
         participant.click(form.get_by_role("button", name="Submit comment"))
         assert "Comment submitted" in _flash(page)
         expect(page.locator(".comment-body", has_text=text)).to_be_visible()
+        participant.open_link("My comments")
+        expect(page.get_by_text(text)).to_be_visible()
+        participant.open_link(text)  # the comment page
+        expect(page.get_by_text(text)).to_be_visible()
         # Group dialogue: the other group's input is not visible before publication.
-        participant.goto(page.url.split("?")[0].split("#")[0] + "/matrix")
+        participant.goto(round_page + "/matrix")
         other = INDUSTRY_TEXT if text == GOV_TEXT else GOV_TEXT
         expect(page.get_by_text(other)).to_have_count(0)
 
@@ -184,8 +188,8 @@ def tab_to(page: Page, target, limit: int = 120) -> None:
 
 
 def test_comment_with_the_keyboard_only(browser, world, auditor):
-    """Sign in, open the round, expand a clause's comment form, type, submit, see the comment:
-    Tab, Enter, Space and typing only."""
+    """Sign in, open the round, open a clause's comment form, choose the type, type, submit, see
+    the comment: Tab, Enter, Space, arrow keys and typing only."""
     person = Person(browser, world, auditor, world.emails["participant:governments"])
     page = person.page
     text = "Keyboard users can comment: this clause should name a point of contact."
@@ -209,20 +213,31 @@ def test_comment_with_the_keyboard_only(browser, world, auditor):
             page.keyboard.press("Enter")
         person.audit()
 
-        summary = page.get_by_text("Comment on 1", exact=True)
-        tab_to(page, summary)
-        page.keyboard.press("Space")
-        form = page.locator("details.comment-form[open]")
-        expect(form).to_have_count(1)
-        person.audit("(comment form opened with Space)")
-        tab_to(page, form.get_by_label(re.compile(r"^Comment")))
-        page.keyboard.type(text)
-        tab_to(page, form.get_by_role("button", name="Submit comment"))
+        # The form opens where it is asked for: the link reloads the round page with it at clause 1.
+        tab_to(page, page.get_by_role("link", name=re.compile(r"^Comment on 1$")))
         with page.expect_navigation():
             page.keyboard.press("Enter")
+        form = page.locator("section.comment-form")
+        expect(form).to_have_count(1)
+        person.audit("(comment form opened with the keyboard)")
+        comment_type = form.get_by_label("Type of comment")
+        tab_to(page, comment_type)
+        page.keyboard.press("ArrowDown")  # General -> Technical
+        expect(comment_type).to_have_value("technical")
+        tab_to(page, form.get_by_label(re.compile(r"^Comment")))
+        page.keyboard.type(text)
+        organisation_only = form.get_by_label("My organisation only")
+        tab_to(page, form.get_by_label("My name and my organisation"))
+        page.keyboard.press("ArrowDown")
+        expect(organisation_only).to_be_checked()
+        tab_to(page, form.get_by_role("button", name="Submit comment"))
+        with page.expect_navigation():
+            page.keyboard.press("Space")
         person.audit("(comment submitted with the keyboard)")
         assert "Comment submitted" in _flash(page)
-        expect(page.locator(".comment-body", has_text=text)).to_be_visible()
+        comment = page.locator("article.comment", has_text=text)
+        expect(comment).to_be_visible()
+        expect(comment.locator(".tag", has_text="Technical")).to_be_visible()
     finally:
         person.close()
     auditor.assert_clean()
