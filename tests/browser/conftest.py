@@ -104,6 +104,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[SMTPSink, i
         CONSULT_MAIL_CONSOLE="0",
         CONSULT_MAIL_SERVER="127.0.0.1",
         CONSULT_MAIL_PORT=str(port),
+        REDIS_URL="",  # emails go out inline, not to an RQ queue no worker reads
     ) as base:
         yield World(base=base, smtp=sink, ids=ids, emails=emails)
 
