@@ -45,6 +45,7 @@ class Permission(enum.StrEnum):
     COMMENT_REPORT = "comment:report"
     COMMENT_HIDE = "comment:hide"
     REPORT_HANDLE = "report:handle"
+    DIGEST_SEND = "digest:send"
 
 
 _PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
@@ -79,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
             Permission.ORGANISATION_MANAGE,
+            Permission.DIGEST_SEND,
         }
     ),
     # Administrators run the platform; they do not take part in, moderate or read consultations'
