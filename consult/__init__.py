@@ -71,7 +71,7 @@ def register_web(app: Flask) -> None:
     web.init_app(app)
 
 
-BLUEPRINTS = ("consultations", "auth", "admin", "drafts", "rounds", "comments", "moderation")
+BLUEPRINTS = ("consultations", "auth", "admin", "drafts", "rounds", "comments", "moderation", "digests")
 
 
 def register_blueprints(app: Flask) -> None:
