@@ -28,6 +28,7 @@ from consult import tokens
 from consult.auth.models import Invitation, Role, User
 from consult.consultations.models import Consultation
 from consult.db import Base, utcnow
+from consult.digests.models import Digest
 from tests import factories
 
 HOST = "consult.test"  # SERVER_NAME in the root `app_config`
@@ -113,6 +114,7 @@ class World:
     revoked_invitation_id: int
     public_consultation_id: int
     hidden_consultation_id: int
+    digest_id: int = 0
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -122,6 +124,7 @@ class World:
             "group_id": self.group_id,
             "invitation_id": self.invitation_id,
             "consultation_id": self.public_consultation_id,
+            "digest_id": self.digest_id,
             "token": "not-a-valid-token",
         }
 
@@ -192,6 +195,10 @@ def build_world(session: Session, people: factories.People) -> World:
         public_consultation_id=make_consultation(session, "Vulnerability disclosure norms", public=True).id,
         hidden_consultation_id=make_consultation(session, "Incident response (in preparation)", public=False).id,
     )
+    digest = Digest(consultation_id=world.public_consultation_id, intro="Welcome", sent_at=utcnow())
+    session.add(digest)
+    session.flush()
+    world.digest_id = digest.id
     session.commit()
     return world
 
