@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, render_template
@@ -282,14 +283,31 @@ def _message_for(app: Flask, session: Session, row: OutboxMessage) -> Message | 
         row.subject, row.text_body, row.html_body, row.headers = rendered
     if any(ch in row.to_address for ch in "\r\n,;"):
         raise BadHeaderError("bad recipient address")
-    return Message(
+    return OutboxEmail(
         subject=one_line(row.subject),
         recipients=[row.to_address],
         body=row.text_body,
         html=row.html_body,
         sender=app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={name: one_line(value) for name, value in (row.headers or {}).items()} or None,
+        extra_headers=_extra_headers(row.headers),
     )
+
+
+def _extra_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if not headers:
+        return None
+    return {name: one_line(value) for name, value in headers.items()}
+
+
+class OutboxEmail(Message):
+    """Flask-Mail's message, with headers folded at RFC 5322's 998 characters instead of 78:
+    at 78 the email package turns a long List-Unsubscribe URL into RFC 2047 encoded words,
+    which mail programs do not recognise as a link."""
+
+    def _message(self) -> Any:
+        msg = super()._message()
+        msg.policy = email_policy.SMTP.clone(max_line_length=998)
+        return msg
 
 
 def _print(message: Message) -> None:

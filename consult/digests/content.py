@@ -169,7 +169,9 @@ def build_digest(
 
 
 def _preference(session: Session, user: User) -> EmailPreference:
-    return session.get(EmailPreference, user.id) or EmailPreference(user_id=user.id)
+    from consult.digests.services import preference_or_default
+
+    return preference_or_default(session, user)
 
 
 def render_row(session: Session, row: OutboxMessage) -> tuple[str, str, str, dict[str, str]] | None:
