@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy as email_policy
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, render_template
@@ -308,6 +310,15 @@ class OutboxEmail(Message):
         msg = super()._message()
         msg.policy = email_policy.SMTP.clone(max_line_length=998)
         return msg
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        # Flask-Mail sends ASCII text as 7bit, which SMTP refuses when a line passes 998
+        # characters (a long comment without line breaks): quoted-printable wraps such text.
+        if text and any(len(line) > 900 for line in text.splitlines()):
+            charset = Charset("utf-8")
+            charset.body_encoding = QP
+            return MIMEText(text, _subtype=subtype, _charset=charset)  # type: ignore[arg-type]
+        return super()._mimetext(text, subtype)
 
 
 def _print(message: Message) -> None:
