@@ -63,7 +63,7 @@ def main() -> None:
     sink.start()
     ready.wait(10)
 
-    from sqlalchemy import insert, select, text
+    from sqlalchemy import insert, select
 
     from config import TestingConfig
     from consult import create_app
@@ -130,7 +130,9 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows = list(
             session.execute(
-                select(OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body)
+                select(
+                    OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body
+                )
                 .where(OutboxMessage.digest_id == digest.id, OutboxMessage.status == OutboxStatus.SENT)
                 .order_by(OutboxMessage.id)
             )
@@ -163,8 +165,14 @@ def main() -> None:
     _emit("digest_10k_peak_mb", peak_mb, "MB", backend=backend)
     _emit("raw_smtp_seconds", raw_seconds, "s", messages=len(payloads))
     ratio = (sent / digest_seconds) / (len(payloads) / raw_seconds)
-    _emit("digest_vs_raw_smtp", ratio, "ratio", goal=0.5, digest_rate=round(sent / digest_seconds, 1),
-          raw_rate=round(len(payloads) / raw_seconds, 1))
+    _emit(
+        "digest_vs_raw_smtp",
+        ratio,
+        "ratio",
+        goal=0.5,
+        digest_rate=round(sent / digest_seconds, 1),
+        raw_rate=round(len(payloads) / raw_seconds, 1),
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ from email.charset import QP, Charset
 from email.mime.text import MIMEText
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, render_template
+import flask_babel
+from flask import Flask, current_app, g, has_request_context, render_template
 from flask_mail import BadHeaderError, Message
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -189,13 +190,17 @@ def deliver(
     after_id = 0
     try:
         with _url_context(app):
-            while True:
-                moment = now or utcnow()
-                claimed = _claim(app, session, ids, after_id, moment, lease)
-                if not claimed:
-                    break
-                after_id = claimed[-1]
-                _send_batch(app, session, claimed, moment, report)
+            try:
+                while True:
+                    moment = now or utcnow()
+                    claimed = _claim(app, session, ids, after_id, moment, lease)
+                    if not claimed:
+                        break
+                    after_id = claimed[-1]
+                    _send_batch(app, session, claimed, moment, report)
+            finally:
+                if g.pop("email_timezone", None):  # set while rendering for each recipient
+                    flask_babel.refresh()
     finally:
         session.close()
     return report
@@ -212,7 +217,9 @@ def _url_context(app: Flask) -> Any:
 
 def _send_batch(app: Flask, session: Session, claimed: list[int], now: datetime, report: DeliveryReport) -> None:
     rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
+    _preload_recipients(session, rows)
     session.commit()  # render each row in its own short transaction, below
+    cache = None
     console = app.config.get("MAIL_CONSOLE")
     connection = None
     try:
@@ -220,7 +227,11 @@ def _send_batch(app: Flask, session: Session, claimed: list[int], now: datetime,
             connection = mail.connect().__enter__()
         for index, row in enumerate(rows):
             try:
-                message = _message_for(app, session, row)
+                if cache is None:
+                    from consult.digests.content import RenderCache
+
+                    cache = RenderCache()
+                message = _message_for(app, session, row, cache)
             except Exception as exc:  # a template or data error must not stop the batch
                 log.exception("could not render outbox row %s", row.id)
                 _failed(app, session, row, f"render: {exc}", now, report)
@@ -275,11 +286,22 @@ def _failed(app: Flask, session: Session, row: OutboxMessage, error: str, now: d
     session.commit()
 
 
-def _message_for(app: Flask, session: Session, row: OutboxMessage) -> Message | None:
+def _preload_recipients(session: Session, rows: list[OutboxMessage]) -> None:
+    """Load the batch's people and preferences in two queries (kept in the identity map)."""
+    from consult.auth.models import User
+    from consult.digests.models import EmailPreference
+
+    user_ids = {row.user_id for row in rows if row.user_id}
+    if user_ids:
+        session.scalars(select(User).where(User.id.in_(user_ids))).all()
+        session.scalars(select(EmailPreference).where(EmailPreference.user_id.in_(user_ids))).all()
+
+
+def _message_for(app: Flask, session: Session, row: OutboxMessage, cache: Any) -> Message | None:
     if row.kind is not OutboxKind.EMAIL:
         from consult.digests.content import render_row
 
-        rendered = render_row(session, row)
+        rendered = render_row(session, row, cache)
         if rendered is None:
             return None
         row.subject, row.text_body, row.html_body, row.headers = rendered

@@ -7,11 +7,15 @@ organisation changed since the row was queued gets what they may see at the mome
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import url_for
+import flask_babel
+from flask import g, render_template, url_for
+from markupsafe import Markup
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -74,6 +78,32 @@ class DigestContent:
     def is_empty(self) -> bool:
         return not (self.rounds or self.opened or self.closing or self.published)
 
+    def own_comment_ids(self, user_id: int) -> tuple[int, ...]:
+        return tuple(
+            item["id"]
+            for r in self.rounds
+            for c in r.clauses
+            for _g, items in c.groups
+            for item in items
+            if item["author_id"] == user_id
+        )
+
+    def without(self, comment_ids: tuple[int, ...]) -> DigestContent:
+        """The same content without these comments (a person's own are not news to them)."""
+        if not comment_ids:
+            return self
+        rounds = []
+        for r in self.rounds:
+            clauses = []
+            for c in r.clauses:
+                groups = [(g, [i for i in items if i["id"] not in comment_ids]) for g, items in c.groups]
+                groups = [(g, items) for g, items in groups if items]
+                if groups:
+                    clauses.append(ClauseSection(c.label, groups))
+            if clauses:
+                rounds.append(RoundSection(r.round, r.url, clauses))
+        return DigestContent(rounds, self.opened, self.closing, self.published)
+
 
 def _author_line(user: User, comment: Comment, author: User, organisation: Organisation, group: str) -> str:
     if policy.can_see_attribution(user, comment, "person"):
@@ -85,7 +115,7 @@ def _author_line(user: User, comment: Comment, author: User, organisation: Organ
 
 def build_digest(
     session: Session,
-    user: User,
+    user: Any,
     *,
     from_comment_id: int,
     to_comment_id: int,
@@ -133,6 +163,7 @@ def build_digest(
         items.append(
             {
                 "id": comment.id,
+                "author_id": comment.author_id,
                 "body": comment.body,
                 "proposed_change": comment.proposed_change,
                 "author": _author_line(user, comment, person, organisation, grp.name),
@@ -174,61 +205,119 @@ def _preference(session: Session, user: User) -> EmailPreference:
     return preference_or_default(session, user)
 
 
-def render_row(session: Session, row: OutboxMessage) -> tuple[str, str, str, dict[str, str]] | None:
+class RenderCache:
+    """Work shared by the recipients of one delivery batch: a digest's content is queried once
+    per visibility class (`policy.class_member`), and its sections rendered once per class and
+    timezone; each person then loses only their own comments."""
+
+    def __init__(self) -> None:
+        self.content: dict[tuple, DigestContent] = {}
+        self.sections: dict[tuple, tuple[Markup, str]] = {}
+
+
+def render_row(
+    session: Session, row: OutboxMessage, cache: RenderCache | None = None
+) -> tuple[str, str, str, dict[str, str]] | None:
     """(subject, text, html, headers) of a notification or digest row, or None: nothing to send."""
+    cache = cache or RenderCache()
     user = session.get(User, row.user_id) if row.user_id else None
     if user is None or not user.is_active:
         return None
-    renderer = RENDERERS[row.template]
-    context = renderer(session, user, row)
+    context = RENDERERS[row.template](session, user, row, cache)
     if context is None:
         return None
     notice = context.pop("notice")
-    if notice != "account" and notice != "digest" and not _preference(session, user).wants(Notice(notice)):
+    if notice != "digest" and not _preference(session, user).wants(Notice(notice)):
         return None
     unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
-    subject, text, html = render_parts(
-        row.template,
-        user=user,
-        unsubscribe_url=unsubscribe_url,
-        preferences_url=url_for("digests.preferences", _external=True),
-        **context,
-    )
+    with recipient_timezone(user):
+        if "content" in context:
+            context["sections_html"], context["sections_text"] = _sections(cache, context, user)
+        subject, text, html = render_parts(
+            row.template,
+            user=user,
+            unsubscribe_url=unsubscribe_url,
+            preferences_url=url_for("digests.preferences", _external=True),
+            **context,
+        )
     return subject, text, html, list_headers(unsubscribe_url)
 
 
-def _personal_digest(session: Session, user: User, row: OutboxMessage) -> dict[str, Any] | None:
+@contextmanager
+def recipient_timezone(user: User) -> Iterator[None]:
+    """Show times in the recipient's timezone (Flask-Babel caches the zone per context)."""
+    wanted = user.timezone or "UTC"
+    if g.get("email_timezone") == wanted:
+        yield
+        return
+    g.email_timezone = wanted
+    flask_babel.refresh()
+    yield
+
+
+def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[Markup, str]:
+    content: DigestContent = context["content"]
+    # The class is part of the key: sections rendered for one class never reach another.
+    own = content.own_comment_ids(user.id)
+    key = (context.pop("cache_key"), policy.visibility_class(user), own, user.timezone)
+    found = cache.sections.get(key)
+    if found is None:
+        mine = content.without(own)
+        html = render_template("email/_sections.html", content=mine, intro=context["intro"])
+        text = render_template("email/_sections.txt", content=mine, intro=context["intro"])
+        # The .html partial is autoescaped: its output is safe to put into the email as it is.
+        found = cache.sections[key] = (Markup(html), text)  # noqa: S704
+    return found
+
+
+def _class_content(cache: RenderCache, key: tuple, user: User, build) -> DigestContent:
+    key = (*key, policy.visibility_class(user))
+    found = cache.content.get(key)
+    if found is None:
+        found = cache.content[key] = build(policy.class_member(user))
+    return found
+
+
+def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
     p = row.params
     if _preference(session, user).digest_frequency.value == "none":
         return None
-    content = build_digest(
-        session,
+    key = ("digest", p["from"], p["to"], p.get("since"), p["until"])
+    content = _class_content(
+        cache,
+        key,
         user,
-        from_comment_id=p["from"],
-        to_comment_id=p["to"],
-        since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
-        until=datetime.fromisoformat(p["until"]),
+        lambda member: build_digest(
+            session,
+            member,
+            from_comment_id=p["from"],
+            to_comment_id=p["to"],
+            since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
+            until=datetime.fromisoformat(p["until"]),
+        ),
     )
-    if content.is_empty():
+    if content.without(content.own_comment_ids(user.id)).is_empty():
         return None
-    return {"notice": "digest", "content": content, "intro": "", "consultation": None}
+    return {"notice": "digest", "content": content, "intro": "", "consultation": None, "cache_key": key}
 
 
-def _organiser_digest(session: Session, user: User, row: OutboxMessage) -> dict[str, Any] | None:
+def _organiser_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
     digest = session.get(Digest, row.digest_id)
     consultation = session.get(Consultation, digest.consultation_id)
     if not policy.can_read_consultation(user, consultation):
         return None
-    content = digest_content_for(session, digest, user)
+    key = ("organiser_digest", digest.id)
+    content = _class_content(cache, key, user, lambda member: digest_content_for(session, digest, member))
     return {
         "notice": Notice.ORGANISER_DIGEST.value,
         "content": content,
         "intro": digest.intro,
         "consultation": consultation,
+        "cache_key": key,
     }
 
 
-def digest_content_for(session: Session, digest: Digest, user: User) -> DigestContent:
+def digest_content_for(session: Session, digest: Digest, user: Any) -> DigestContent:
     """An organiser digest's automatic sections as `user` may see them now."""
     return build_digest(
         session,
@@ -246,7 +335,7 @@ def _visible_round(session: Session, user: User, round_id: int) -> Round | None:
 
 
 def _round_notice(notice: Notice):
-    def render(session: Session, user: User, row: OutboxMessage) -> dict[str, Any] | None:
+    def render(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
         round_ = _visible_round(session, user, row.params["round_id"])
         if round_ is None:
             return None
@@ -257,7 +346,7 @@ def _round_notice(notice: Notice):
 
 
 def _comment_notice(notice: Notice):
-    def render(session: Session, user: User, row: OutboxMessage) -> dict[str, Any] | None:
+    def render(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
         comment = session.scalar(
             select(Comment).where(Comment.id == row.params["comment_id"], policy.comment_visibility(user))
         )
