@@ -212,6 +212,7 @@ class RenderCache:
 
     def __init__(self) -> None:
         self.content: dict[tuple, DigestContent] = {}
+        self.keep: list[Any] = []  # objects the batch reuses (the identity map holds them weakly)
         self.sections: dict[tuple, tuple[Markup, str]] = {}
 
 
@@ -304,6 +305,7 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
 def _organiser_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
     digest = session.get(Digest, row.digest_id)
     consultation = session.get(Consultation, digest.consultation_id)
+    cache.keep += [digest, consultation]
     if not policy.can_read_consultation(user, consultation):
         return None
     key = ("organiser_digest", digest.id)
