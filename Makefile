@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := consult
 
-.PHONY: run serve test test-pg lint format messages setup setup-dev clean
+.PHONY: run serve test test-slow test-pg lint format messages setup setup-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,15 @@ run: setup
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: the whole suite on SQLite (CONSULT_TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+## test: the suite on SQLite, without the slow tests that start real servers
 test: setup-dev
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-## test-pg: the suite against the PostgreSQL server on 127.0.0.1:5432, database `test`
+## test-slow: the tests that start real servers (gunicorn under load), on SQLite
+test-slow: setup-dev
+	$(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+
+## test-pg: every test, slow ones included, against PostgreSQL on 127.0.0.1:5432, database `test`
 test-pg: setup-dev
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

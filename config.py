@@ -72,6 +72,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "6 per minute")
     RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per 15 minutes")
+    # Per signed-in person, for comment writes (generous: a delegation pastes many at a deadline).
+    COMMENT_RATE_LIMIT = env("COMMENT_RATE_LIMIT", "60 per minute")
 
     # Email: printed to the console in development.
     MAIL_SERVER = env("MAIL_SERVER", "127.0.0.1")

@@ -120,6 +120,7 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     )
     session.flush()
     v1 = drafts.create_version(session, actor=organiser, draft=draft, clauses=V1, note="First draft")
+    draft.created_at = v1.created_at = now - timedelta(days=65)  # the demo's story starts two months ago
     keys = {c.number: c.key for c in drafts.clauses_of(session, v1)}
 
     first = rounds.create_round(
@@ -169,6 +170,7 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     v2 = drafts.create_version(
         session, actor=organiser, draft=draft, clauses=v2_clauses, note="Revised after the first round"
     )
+    v2.created_at = now - timedelta(days=15)
     keys2 = {c.number: c.key for c in drafts.clauses_of(session, v2)}
     second = rounds.create_round(
         session,

@@ -29,3 +29,10 @@ def timezone_field(label: str = "") -> SelectField:
         choices=[(tz, tz.replace("_", " ")) for tz in TIMEZONE_CHOICES],
         default="UTC",
     )
+
+
+def add_error(form: BaseForm, exc: Exception, default: str) -> None:
+    """Show a service's refusal on the field it names (`Invalid.field`), else on `default`."""
+    name = getattr(exc, "field", None)
+    name = name if name and name in form else default
+    form[name].errors = [*form[name].errors, str(exc)]

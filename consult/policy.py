@@ -208,16 +208,30 @@ def comment_visibility(user: Any, now: Any = None) -> Any:
     The one place that decides it: pages, counts, the matrix, exports, digests and the API all
     filter with this condition (through `visible_comments`).
     """
-    from sqlalchemy import and_, exists, false, or_, select
+    from sqlalchemy import and_, exists, select
 
     from consult.comments.models import Comment, CommentStatus
-    from consult.consultations.models import Consultation
     from consult.db import utcnow
-    from consult.rounds.models import Round, RoundStatus, RoundVisibility
+    from consult.rounds.models import Round
 
     now = now or utcnow()
     if sees_all_comments(user):
         return Comment.status.not_in([CommentStatus.DRAFT, CommentStatus.WITHDRAWN])
+    # Nobody sees anything of a round they may not see, not even their own comments in it.
+    return and_(
+        exists(select(Round.id).where(Round.id == Comment.round_id, round_visibility(user))),
+        _comment_rule(user, now),
+    )
+
+
+def _comment_rule(user: Any, now: Any) -> Any:
+    """Which comments of the rounds `user` may see they may read (`user` not staff)."""
+    from sqlalchemy import and_, exists, false, or_, select
+
+    from consult.comments.models import Comment, CommentStatus
+    from consult.consultations.models import Consultation
+    from consult.rounds.models import Round, RoundStatus, RoundVisibility
+
     public_and_accepted = and_(Comment.status == CommentStatus.ACCEPTED, Comment.hidden_at.is_(None))
     if not _authenticated(user) or user.organisation_id is None:
         # Anonymous visitors (and accounts without a group): published public rounds only.

@@ -182,6 +182,11 @@ def permission_required(permission: policy.Permission) -> Callable[..., Any]:
     return decorator
 
 
+def current_actor() -> Any:
+    """The signed-in user as a model instance (what services take as `actor`)."""
+    return current_user._get_current_object()
+
+
 def get_or_404(session: Any, model: type, ident: int) -> Any:
     """The row of `model` with primary key `ident`, or a 404."""
     from flask import abort

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from consult import policy
@@ -22,15 +21,12 @@ from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup
 from consult.auth.services import invite
 from consult.db import get_session, utcnow
 from consult.errors import Invalid
+from consult.forms import add_error
 from consult.pagination import paginate
 from consult.policy import Permission
-from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
 
 PAGE = 50
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _group_choices(db) -> list[tuple[int, str]]:
@@ -49,11 +45,6 @@ def _organisation_choices(db) -> list[tuple[int, str]]:
 
 def _role_choices(actor: User) -> list[tuple[str, str]]:
     return [(r.value, str(policy.ROLE_LABELS[r])) for r in policy.assignable_roles(actor)]
-
-
-def _field_error(form, exc: Invalid, default: str) -> None:
-    field = exc.field if exc.field and exc.field in form else default
-    form[field].errors = [*form[field].errors, str(exc)]
 
 
 @bp.route("/")
@@ -95,7 +86,7 @@ def users():
 
 def _role_form(db, user: User, formdata=None) -> RoleForm:
     form = RoleForm(formdata=formdata, data={"role": user.role.value, "organisation": user.organisation_id or 0})
-    form.role.choices = _role_choices(_me())
+    form.role.choices = _role_choices(current_actor())
     form.organisation.choices = _organisation_choices(db)
     return form
 
@@ -137,14 +128,14 @@ def change_role(user_id: int):
         try:
             changed = services.change_role(
                 db,
-                actor=_me(),
+                actor=current_actor(),
                 subject=user,
                 role=Role(form.role.data),
                 organisation=organisation,
                 reason=form.reason.data or "",
             )
         except Invalid as exc:
-            _field_error(form, exc, "role")
+            add_error(form, exc, "role")
         else:
             db.commit()
             flash_ok(_("The role is changed; their sessions have ended.") if changed else _("Nothing changed."))
@@ -163,9 +154,9 @@ def set_active(user_id: int):
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
         try:
-            services.set_active(db, actor=_me(), subject=user, active=active, reason=form.reason.data)
+            services.set_active(db, actor=current_actor(), subject=user, active=active, reason=form.reason.data)
         except Invalid as exc:
-            _field_error(form, exc, "reason")
+            add_error(form, exc, "reason")
         else:
             db.commit()
             flash_ok(_("The account is enabled.") if active else _("The account is disabled."))
@@ -192,7 +183,7 @@ def _invitation_page(db, form: InvitationForm, status: int = 200):
 
 def _invitation_form(db, formdata=None) -> InvitationForm:
     form = InvitationForm(formdata=formdata)
-    form.role.choices = _role_choices(_me())
+    form.role.choices = _role_choices(current_actor())
     form.organisation.choices = _organisation_choices(db)
     return form
 
@@ -215,9 +206,11 @@ def create_invitation():
     if form.validate_on_submit():
         organisation = db.get(Organisation, form.organisation.data) if form.organisation.data else None
         try:
-            invite(db, actor=_me(), email=form.email.data, role=Role(form.role.data), organisation=organisation)
+            invite(
+                db, actor=current_actor(), email=form.email.data, role=Role(form.role.data), organisation=organisation
+            )
         except Invalid as exc:
-            _field_error(form, exc, "email")
+            add_error(form, exc, "email")
         else:
             db.commit()
             flash_ok(_("Invitation sent to %(email)s.", email=form.email.data))
@@ -231,7 +224,7 @@ def revoke_invitation(invitation_id: int):
     """Withdraw a pending invitation."""
     db = get_session()
     invitation = get_or_404(db, Invitation, invitation_id)
-    services.revoke_invitation(db, actor=_me(), invitation=invitation)
+    services.revoke_invitation(db, actor=current_actor(), invitation=invitation)
     db.commit()
     flash_ok(_("The invitation to %(email)s is withdrawn.", email=invitation.email))
     return redirect(url_for("admin.invitations"))
@@ -268,13 +261,13 @@ def create_organisation():
         try:
             services.create_organisation(
                 db,
-                actor=_me(),
+                actor=current_actor(),
                 name=form.name.data,
                 country=form.country.data or "",
                 group=db.get(StakeholderGroup, form.group.data),
             )
         except Invalid as exc:
-            _field_error(form, exc, "name")
+            add_error(form, exc, "name")
         else:
             db.commit()
             flash_ok(_("Organisation %(name)s added.", name=form.name.data))
@@ -294,7 +287,7 @@ def edit_organisation(organisation_id: int):
         try:
             services.update_organisation(
                 db,
-                actor=_me(),
+                actor=current_actor(),
                 organisation=organisation,
                 name=form.name.data,
                 country=form.country.data or "",
@@ -302,7 +295,7 @@ def edit_organisation(organisation_id: int):
                 reason=form.reason.data or "",
             )
         except Invalid as exc:
-            _field_error(form, exc, "name")
+            add_error(form, exc, "name")
         else:
             db.commit()
             flash_ok(_("Organisation saved."))
@@ -323,13 +316,13 @@ def groups():
         try:
             services.create_stakeholder_group(
                 db,
-                actor=_me(),
+                actor=current_actor(),
                 name=form.name.data,
                 slug=form.slug.data,
                 description=form.description.data or "",
             )
         except Invalid as exc:
-            _field_error(form, exc, "name")
+            add_error(form, exc, "name")
         else:
             db.commit()
             flash_ok(_("Stakeholder group %(name)s added.", name=form.name.data))
@@ -357,14 +350,14 @@ def edit_group(group_id: int):
         try:
             services.update_stakeholder_group(
                 db,
-                actor=_me(),
+                actor=current_actor(),
                 group=group,
                 name=form.name.data,
                 slug=form.slug.data,
                 description=form.description.data or "",
             )
         except Invalid as exc:
-            _field_error(form, exc, "name")
+            add_error(form, exc, "name")
         else:
             db.commit()
             flash_ok(_("Stakeholder group saved."))

@@ -11,7 +11,7 @@ from consult import policy
 from consult.comments import bp
 from consult.comments.forms import TYPE_LABELS
 from consult.comments.models import Comment, CommentStatus
-from consult.rounds.models import Phase
+from consult.rounds.labels import PHASE_LABELS
 
 STATUS_LABELS = {
     CommentStatus.DRAFT: _l("draft (only you see it)"),
@@ -20,15 +20,6 @@ STATUS_LABELS = {
     CommentStatus.ACCEPTED: _l("accepted"),
     CommentStatus.REJECTED: _l("rejected"),
     CommentStatus.WITHDRAWN: _l("withdrawn"),
-}
-PHASE_LABELS = {
-    Phase.DRAFT: _l("being prepared"),
-    Phase.PENDING_APPROVAL: _l("waiting for approval"),
-    Phase.SCHEDULED: _l("scheduled"),
-    Phase.OPEN: _l("open for comments"),
-    Phase.CLOSED: _l("closed"),
-    Phase.PUBLISHED: _l("published"),
-    Phase.ARCHIVED: _l("archived"),
 }
 
 

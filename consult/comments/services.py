@@ -331,8 +331,12 @@ def unhide(session: Session, *, actor: User, comment: Comment, reason: str) -> C
     policy.require(actor, Permission.COMMENT_HIDE)
     if comment.hidden_at is None:
         raise Conflict(_("This comment is not hidden."))
+    if not reason.strip():
+        raise Invalid(_("Give a reason; it is kept in the audit log."), "reason")
     comment.hidden_at, comment.hidden_by_id, comment.hidden_reason = None, None, ""
-    audit.record(session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip())
+    audit.record(
+        session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip()[:MAX_REASON]
+    )
     return comment
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,16 +17,13 @@ from consult.comments.models import Attribution, Comment, CommentStatus, Comment
 from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed
+from consult.extensions import limiter
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
 from consult.rounds.queries import with_people
 from consult.rounds.views import visible_round
-from consult.web import csrf_in_form, flash_ok, permission_required
-
-
-def _me():
-    return current_user._get_current_object()
+from consult.web import csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _clause_choices(db, round_: Round) -> list[tuple[str, str]]:
@@ -105,8 +102,17 @@ def new(round_id: int):
     return _form_page(form, round_, message=message)
 
 
+def _comment_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def _person_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+
+
 @bp.route("/rounds/<int:round_id>/comments", methods=["POST"])
 @permission_required(Permission.COMMENT_CREATE)
+@limiter.limit(_comment_limit, key_func=_person_key)
 @csrf_in_form
 def create(round_id: int):
     """Store a comment (submitted, or as a draft); refusals give the text back."""
@@ -121,7 +127,7 @@ def create(round_id: int):
     try:
         comment, created = services.save_comment(
             db,
-            actor=_me(),
+            actor=current_actor(),
             round_=round_,
             data=_input(form),
             nonce=form.nonce.data,
@@ -181,6 +187,7 @@ def own_comment(db, comment_id: int) -> Comment:
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.COMMENT_CREATE)
+@limiter.limit(_comment_limit, key_func=_person_key, methods=["POST"])
 @csrf_in_form
 def edit(comment_id: int):
     """The author edits a comment while the round is open."""
@@ -203,7 +210,9 @@ def edit(comment_id: int):
     if not form.validate_on_submit():
         return _form_page(form, round_, comment, status=400)
     try:
-        services.update_comment(db, actor=_me(), comment=comment, data=_input(form), submit=not form.save_draft.data)
+        services.update_comment(
+            db, actor=current_actor(), comment=comment, data=_input(form), submit=not form.save_draft.data
+        )
     except services.RoundClosed as exc:
         db.rollback()
         return _form_page(form, round_, comment, message=str(exc), status=409)
@@ -240,7 +249,7 @@ def submit(comment_id: int):
         data = services.CommentInput(
             comment.clause_key, comment.type, comment.body, comment.proposed_change, comment.attribution
         )
-        services.update_comment(db, actor=_me(), comment=comment, data=data, submit=True)
+        services.update_comment(db, actor=current_actor(), comment=comment, data=data, submit=True)
 
     return _author_action(comment_id, do, _("Comment submitted."))
 
@@ -251,7 +260,7 @@ def withdraw(comment_id: int):
     """The author withdraws a comment while the round is open."""
     return _author_action(
         comment_id,
-        lambda db, c: services.withdraw_comment(db, actor=_me(), comment=c),
+        lambda db, c: services.withdraw_comment(db, actor=current_actor(), comment=c),
         _("Comment withdrawn."),
     )
 
@@ -266,7 +275,7 @@ def report(comment_id: int):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report(db, actor=_me(), comment=comment, reason=form.reason.data)
+            services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data)
         except Invalid as exc:
             form.reason.errors = [*form.reason.errors, str(exc)]
         else:
@@ -290,7 +299,7 @@ def mine():
         .where(Comment.author_id == current_user.id)
         .order_by(Comment.id.desc())
     )
-    page = paginate(db, stmt, 20)
+    page = paginate(db, policy.visible_comments(stmt, current_user), 20)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
         "comments/mine.html", page=page, rounds=rounds, now=utcnow(), action_form=ActionForm(formdata=None)

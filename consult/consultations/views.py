@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,29 +18,14 @@ from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Invalid
+from consult.forms import add_error
 from consult.pagination import paginate
 from consult.policy import Permission
-from consult.rounds.models import Phase, Round
-from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+from consult.rounds.labels import PHASE_LABELS
+from consult.rounds.models import Round
+from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
 
 PAGE = 20
-
-PHASE_LABELS = {
-    Phase.DRAFT: _l("in preparation"),
-    Phase.PENDING_APPROVAL: _l("awaiting approval"),
-    Phase.SCHEDULED: _l("scheduled"),
-    Phase.OPEN: _l("open for comments"),
-    Phase.CLOSED: _l("closed"),
-    Phase.PUBLISHED: _l("results published"),
-    Phase.ARCHIVED: _l("archived"),
-}
-
-
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """The URL of `endpoint`, or None while no view answers it (a room not built yet)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 @dataclass
@@ -54,10 +38,6 @@ class Entry:
     versions: list[DraftVersion] = field(default_factory=list)
     phase: str = ""
     url: str | None = None
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _visible_or_404(db, consultation_id: int) -> Consultation:
@@ -91,7 +71,7 @@ def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
             r.opens_at,
             r,
             phase=str(PHASE_LABELS[r.phase(now)]),
-            url=optional_url("rounds.detail", round_id=r.id),
+            url=url_for("rounds.detail", round_id=r.id),
         )
         for r in rounds
     ]
@@ -119,17 +99,12 @@ def detail(consultation_id: int):
         "consultations/detail.html",
         consultation=consultation,
         entries=timeline(db, consultation, utcnow()),
-        new_round_url=optional_url("rounds.create", consultation_id=consultation.id),
+        new_round_url=url_for("rounds.create", consultation_id=consultation.id),
     )
 
 
 def _form_page(form: ConsultationForm, consultation: Consultation | None, status: int = 200):
     return render_template("consultations/form.html", form=form, consultation=consultation), status
-
-
-def _field_error(form: ConsultationForm, exc: Invalid) -> None:
-    name = exc.field if exc.field and exc.field in form else "title"
-    form[name].errors = [*form[name].errors, str(exc)]
 
 
 def _values(form: ConsultationForm) -> dict[str, Any]:
@@ -153,9 +128,9 @@ def create():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                consultation = services.create_consultation(db, actor=_me(), **_values(form))
+                consultation = services.create_consultation(db, actor=current_actor(), **_values(form))
             except Invalid as exc:
-                _field_error(form, exc)
+                add_error(form, exc, "title")
             else:
                 db.commit()
                 flash_ok(_("The consultation is created."))
@@ -176,9 +151,11 @@ def edit(consultation_id: int):
     form = ConsultationForm(formdata=request.form)
     if form.validate_on_submit():
         try:
-            changed = services.update_consultation(db, actor=_me(), consultation=consultation, **_values(form))
+            changed = services.update_consultation(
+                db, actor=current_actor(), consultation=consultation, **_values(form)
+            )
         except Invalid as exc:
-            _field_error(form, exc)
+            add_error(form, exc, "title")
         else:
             db.commit()
             flash_ok(_("The consultation is saved.") if changed else _("Nothing changed."))

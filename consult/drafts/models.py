@@ -56,8 +56,9 @@ class Clause(Base):
 
     __tablename__ = "clause"
     __table_args__ = (
-        UniqueConstraint("version_id", "key"),
-        UniqueConstraint("version_id", "position"),
+        # Named in full: the convention's uq_clause_version_id would name both alike (PostgreSQL refuses).
+        UniqueConstraint("version_id", "key", name="uq_clause_version_id_key"),
+        UniqueConstraint("version_id", "position", name="uq_clause_version_id_position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

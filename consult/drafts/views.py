@@ -20,7 +20,7 @@ from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.errors import Conflict, Invalid
 from consult.markup import safe_html
 from consult.policy import Permission
-from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
 
 FIRST_ROWS = 5  # empty rows offered for a new draft's first version
 STATUS_LABELS = {
@@ -29,10 +29,6 @@ STATUS_LABELS = {
     "changed": _l("changed"),
     "unchanged": _l("unchanged"),
 }
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _readable(db, consultation_id: int) -> Consultation:
@@ -169,13 +165,17 @@ def create(consultation_id: int):
             form.form_errors.append(_("Type at least one clause, or choose a Markdown file to import."))
         else:
             try:
-                draft = services.create_draft(db, actor=_me(), consultation=consultation, title=form.title.data)
+                draft = services.create_draft(
+                    db, actor=current_actor(), consultation=consultation, title=form.title.data
+                )
                 if upload:
                     services.import_version(
-                        db, actor=_me(), draft=draft, data=_read_upload(upload), note=form.note.data or ""
+                        db, actor=current_actor(), draft=draft, data=_read_upload(upload), note=form.note.data or ""
                     )
                 else:
-                    services.create_version(db, actor=_me(), draft=draft, clauses=clauses, note=form.note.data or "")
+                    services.create_version(
+                        db, actor=current_actor(), draft=draft, clauses=clauses, note=form.note.data or ""
+                    )
             except MarkdownImportError as exc:
                 db.rollback()
                 problems = [str(p) for p in exc.problems]
@@ -219,7 +219,7 @@ def new_version(draft_id: int):
             return _editor_page(form, draft, base, 409)
         try:
             created = services.create_version(
-                db, actor=_me(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+                db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
             )
         except Invalid as exc:
             db.rollback()
@@ -252,7 +252,7 @@ def import_version(draft_id: int):
     if form.validate_on_submit():
         try:
             created = services.import_version(
-                db, actor=_me(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
+                db, actor=current_actor(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
             )
         except MarkdownImportError as exc:
             db.rollback()

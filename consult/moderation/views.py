@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from consult import policy
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentReport, CommentStatus
 from consult.comments.views import visible_comment
@@ -21,13 +22,9 @@ from consult.policy import Permission
 from consult.rounds.forms import ReasonForm
 from consult.rounds.models import Round, RoundStatus
 from consult.rounds.queries import with_people
-from consult.web import get_or_404, is_safe_next, permission_required
+from consult.web import current_actor, get_or_404, is_safe_next, permission_required
 
 QUEUE = 20
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _back(default: str) -> str:
@@ -97,7 +94,9 @@ def moderate(comment_id: int):
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
     try:
-        comment_services.moderate(db, actor=_me(), comment=comment, accept=accept, reason=form.reason.data or "")
+        comment_services.moderate(
+            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
+        )
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -118,7 +117,7 @@ def hide(comment_id: int):
     form = HideForm()
     form.validate()
     try:
-        comment_services.hide(db, actor=_me(), comment=comment, reason=form.reason.data or "")
+        comment_services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -135,9 +134,13 @@ def unhide(comment_id: int):
     comment = visible_comment(db, comment_id)
     form = HideForm()
     form.validate()
-    comment_services.unhide(db, actor=_me(), comment=comment, reason=form.reason.data or "")
-    db.commit()
-    flash(_("The comment is visible again."), "success")
+    try:
+        comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
+    except Invalid as exc:
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(_("The comment is visible again."), "success")
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -149,7 +152,7 @@ def resolve_report(report_id: int):
     item = get_or_404(db, CommentReport, report_id)
     form = ResolveForm()
     form.validate()
-    comment_services.resolve_report(db, actor=_me(), item=item, resolution=form.resolution.data or "")
+    comment_services.resolve_report(db, actor=current_actor(), item=item, resolution=form.resolution.data or "")
     db.commit()
     flash(_("Report closed."), "success")
     return redirect(_back(url_for("moderation.index")))
@@ -169,7 +172,7 @@ def signoff_queue():
         )
         .order_by(Comment.id)
     )
-    page = paginate(db, stmt, QUEUE)
+    page = paginate(db, policy.visible_comments(stmt, current_user), QUEUE)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
         "moderation/signoff.html", page=page, rounds=rounds, form=SignoffForm(formdata=None), now=utcnow()
@@ -186,7 +189,9 @@ def signoff(comment_id: int):
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
     try:
-        comment_services.sign_off(db, actor=_me(), comment=comment, accept=accept, reason=form.reason.data or "")
+        comment_services.sign_off(
+            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
+        )
     except comment_services.RoundClosed as exc:
         flash(str(exc), "error")
     except Invalid as exc:

@@ -23,17 +23,8 @@ from consult.digests import services as email
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Conflict, Invalid, NotFound
 from consult.policy import Permission
+from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import PRESETS, Phase, Preset, Round, RoundStatus, RoundVisibility, Stage
-
-PHASE_LABELS = {
-    Phase.DRAFT: "draft",
-    Phase.PENDING_APPROVAL: "waiting for approval",
-    Phase.SCHEDULED: "scheduled",
-    Phase.OPEN: "open",
-    Phase.CLOSED: "closed",
-    Phase.PUBLISHED: "published",
-    Phase.ARCHIVED: "archived",
-}
 
 
 @dataclass
@@ -69,7 +60,7 @@ def _expect(round_: Round, now: datetime, *phases: Phase) -> Phase:
             _(
                 "Nothing was changed: this round is now %(phase)s, so this step is not available. "
                 "Reload the page to see its current state.",
-                phase=_(PHASE_LABELS[phase]),
+                phase=PHASE_LABELS[phase],
             )
         )
     return phase
@@ -163,8 +154,8 @@ def update_settings(session: Session, *, actor: User, round_: Round, settings: R
 def submit_for_approval(session: Session, *, actor: User, round_: Round, now: datetime | None = None) -> Round:
     """Send a prepared round to the moderators."""
     policy.require(actor, Permission.ROUND_PREPARE)
-    now = now or utcnow()
     round_ = lock_round(session, round_.id)
+    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
     _expect(round_, now, Phase.DRAFT)
     if round_.closes_at <= now:
         raise Invalid(_("The closing date has passed; change the dates before submitting."), "closes_at")
@@ -214,8 +205,8 @@ def _need_reason(reason: str) -> str:
 def close_early(session: Session, *, actor: User, round_: Round, reason: str, now: datetime | None = None) -> Round:
     """A moderator closes an open (or scheduled) round now."""
     policy.require(actor, Permission.ROUND_MODERATE)
-    now = now or utcnow()
     round_ = lock_round(session, round_.id)
+    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
     _expect(round_, now, Phase.OPEN, Phase.SCHEDULED)
     reason = _need_reason(reason)
     before = round_.closes_at
@@ -243,8 +234,8 @@ def extend(
 ) -> Round:
     """A moderator moves an open or scheduled round's deadline later."""
     policy.require(actor, Permission.ROUND_MODERATE)
-    now = now or utcnow()
     round_ = lock_round(session, round_.id)
+    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
     _expect(round_, now, Phase.OPEN, Phase.SCHEDULED)
     reason = _need_reason(reason)
     if closes_at <= round_.closes_at:
@@ -274,8 +265,8 @@ def reopen(
 ) -> Round:
     """A moderator reopens a closed (unpublished) round until a new deadline."""
     policy.require(actor, Permission.ROUND_MODERATE)
-    now = now or utcnow()
     round_ = lock_round(session, round_.id)
+    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
     _expect(round_, now, Phase.CLOSED)
     reason = _need_reason(reason)
     if closes_at <= now:
@@ -299,8 +290,8 @@ def reopen(
 def request_publication(session: Session, *, actor: User, round_: Round, now: datetime | None = None) -> Round:
     """The organiser asks the moderators to publish a closed round's results."""
     policy.require(actor, Permission.ROUND_REQUEST_PUBLICATION)
-    now = now or utcnow()
     round_ = lock_round(session, round_.id)
+    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
     _expect(round_, now, Phase.CLOSED)
     if round_.publication_requested_at is not None:
         raise Conflict(_("Publication has already been requested for this round."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,17 +15,14 @@ from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Invalid
+from consult.forms import add_error
 from consult.policy import Permission
 from consult.rounds import bp, services
 from consult.rounds.forms import STAGE_LABELS, DeadlineForm, ReasonForm, RoundForm
 from consult.rounds.models import Phase, Preset, Round, Stage
 from consult.rounds.queries import DEFAULT_PAGE, MAX_PAGE, CommentFilters, matrix, round_page
 from consult.timeutil import from_local, to_local
-from consult.web import csrf_in_form, flash_ok, get_or_404, is_safe_next, permission_required
-
-
-def _me():
-    return current_user._get_current_object()
+from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, is_safe_next, permission_required
 
 
 def visible_round(db, round_id: int) -> Round:
@@ -77,11 +76,6 @@ def _groups(db):
     return list(db.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
 
 
-def _field_error(form, exc: Invalid, default: str) -> None:
-    name = exc.field if exc.field and exc.field in form else default
-    form[name].errors = [*form[name].errors, str(exc)]
-
-
 @bp.route("/consultations/<int:consultation_id>/rounds/new", methods=["GET", "POST"])
 @permission_required(Permission.ROUND_PREPARE)
 @csrf_in_form
@@ -100,10 +94,10 @@ def create(consultation_id: int):
         version = db.get(DraftVersion, form.version.data)
         try:
             round_ = services.create_round(
-                db, actor=_me(), consultation=consultation, version=version, settings=_settings(form, groups)
+                db, actor=current_actor(), consultation=consultation, version=version, settings=_settings(form, groups)
             )
         except Invalid as exc:
-            _field_error(form, exc, "title")
+            add_error(form, exc, "title")
         else:
             db.commit()
             flash_ok(_("Round prepared. Check its settings, then submit it for approval."))
@@ -165,9 +159,9 @@ def settings(round_id: int):
     form.version.choices = [(round_.version_id, f"{round_.version.draft.title} {round_.version.label}")]
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_settings(db, actor=_me(), round_=round_, settings=_settings(form, groups))
+            services.update_settings(db, actor=current_actor(), round_=round_, settings=_settings(form, groups))
         except Invalid as exc:
-            _field_error(form, exc, "title")
+            add_error(form, exc, "title")
         else:
             db.commit()
             flash_ok(_("Settings saved."))
@@ -277,12 +271,13 @@ def _transition(round_id: int, action, success: str, form_class=ReasonForm):
     target = back if is_safe_next(back) else url_for("rounds.detail", round_id=round_id)
     kwargs = {}
     if form.validate_on_submit():
-        if "reason" in form:
+        if "reason" in form and "reason" in inspect.signature(action).parameters:
+            # Submitting, asking for publication and archiving take no reason.
             kwargs["reason"] = form.reason.data or ""
         if "closes_at" in form:
             kwargs["closes_at"] = from_local(form.closes_at.data)
         try:
-            action(db, actor=_me(), round_=round_, **kwargs)
+            action(db, actor=current_actor(), round_=round_, **kwargs)
         except Invalid as exc:
             flash(str(exc), "error")
             return redirect(target)
