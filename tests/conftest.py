@@ -13,14 +13,13 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 import consult.models  # noqa: F401  (every table, for cleaning)
 from config import TestingConfig
 from consult import create_app
-from consult.db import Base, database, get_session, make_engine
+from consult.db import Base, get_session, make_engine
 from tests import factories
 
 PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL", "")
@@ -156,9 +155,6 @@ def _clean(app) -> None:
 def session(app) -> Iterator:
     """The app's session inside an app context (what a CLI command or service sees)."""
     with app.test_request_context():
-        # A writer's session (BEGIN IMMEDIATE on SQLite), as in a POST or a CLI command: tests
-        # write through it while servers and threads write too.
-        g.db_session = database().new_session(read_only=False)
         yield get_session()
 
 

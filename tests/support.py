@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -54,7 +54,24 @@ class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context (see the module docstring)."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("method", "GET") not in ("GET", "HEAD"):
+            _release_test_session()
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _release_test_session() -> None:
+    """End the transaction of the test's own session (a writer's: BEGIN IMMEDIATE on SQLite)
+    before a request that writes, which would otherwise wait for it until "database is locked".
+    Only when it holds no unflushed changes: those a test must commit first anyway."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return
+    db_session = g.get("db_session")
+    if db_session is None or not db_session.in_transaction():
+        return
+    if not (db_session.new or db_session.dirty or db_session.deleted):
+        db_session.rollback()
 
 
 def isolate(app: Any) -> Any:
@@ -114,7 +131,16 @@ class World:
     revoked_invitation_id: int
     public_consultation_id: int
     hidden_consultation_id: int
-    digest_id: int = 0
+    # A draft of the public consultation, its version, an open group-dialogue round on it,
+    # an accepted comment of the subject (civil society) in that round, and a report on it.
+    draft_id: int = 0
+    version_id: int = 0
+    round_id: int = 0
+    comment_id: int = 0
+    report_id: int = 0
+    # More objects by name, for the object dimension of the access matrix and for the crawler.
+    objects: dict[str, int] = field(default_factory=dict)
+    digest_id: int = 0  # an organiser digest of the public consultation
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -126,6 +152,11 @@ class World:
             "consultation_id": self.public_consultation_id,
             "digest_id": self.digest_id,
             "token": "not-a-valid-token",
+            "draft_id": self.draft_id,
+            "version_id": self.version_id,
+            "round_id": self.round_id,
+            "comment_id": self.comment_id,
+            "report_id": self.report_id,
         }
 
 
@@ -195,6 +226,7 @@ def build_world(session: Session, people: factories.People) -> World:
         public_consultation_id=make_consultation(session, "Vulnerability disclosure norms", public=True).id,
         hidden_consultation_id=make_consultation(session, "Incident response (in preparation)", public=False).id,
     )
+    _add_rounds_and_comments(session, people, world)
     digest = Digest(consultation_id=world.public_consultation_id, intro="Welcome", sent_at=utcnow())
     session.add(digest)
     session.flush()
@@ -203,13 +235,105 @@ def build_world(session: Session, people: factories.People) -> World:
     return world
 
 
+def _add_rounds_and_comments(session: Session, people: factories.People, world: World) -> None:
+    """Drafts, rounds in every phase and comments in every state, named in `world.objects`.
+
+    The base objects (`world.round_id`, `world.comment_id`, ...) are in the public consultation:
+    an open group-dialogue round and an accepted comment of the subject (civil society), whom
+    only the civil-society participant and staff may read while the round is open.
+    """
+    from consult.comments.models import CommentReport, CommentStatus
+    from consult.rounds.models import Phase, Preset
+
+    public = session.get(Consultation, world.public_consultation_id)
+    hidden = session.get(Consultation, world.hidden_consultation_id)
+    organiser = people["organiser"]
+    version = factories.make_version(session, public)
+    world.draft_id, world.version_id = version.draft_id, version.id
+    objects = world.objects
+
+    def round_(name: str, phase: Phase, **kwargs: Any) -> Any:
+        kwargs.setdefault("consultation", public)
+        if kwargs["consultation"] is public:
+            kwargs.setdefault("version", version)
+        made = factories.make_round(session, phase, prepared_by=organiser, **kwargs)
+        objects[name] = made.id
+        return made
+
+    def comment(name: str, where: Any, author: User, **kwargs: Any) -> Any:
+        made = factories.make_comment(session, where, author, **kwargs)
+        objects[name] = made.id
+        return made
+
+    base = round_("open round", Phase.OPEN)
+    world.round_id = base.id
+    world.comment_id = comment("subject's accepted comment", base, world.subject).id
+    report = CommentReport(comment_id=world.comment_id, reporter_id=world.subject.id, reason="Off topic")
+    session.add(report)
+    session.flush()
+    world.report_id = report.id
+    objects["open report"] = report.id
+
+    # A round in every phase (group dialogue, results public, in the public consultation).
+    for phase in Phase:
+        round_(f"{phase.value} round", phase)
+    round_("published round, results not public", Phase.PUBLISHED, results_public=False)
+    elsewhere = round_("published round of a hidden consultation", Phase.PUBLISHED, consultation=hidden)
+    objects["draft of the hidden consultation"] = elsewhere.version.draft_id
+    objects["version of the hidden consultation"] = elsewhere.version_id
+    round_("pending round to approve", Phase.PENDING_APPROVAL)
+    round_("draft round to submit", Phase.DRAFT)
+
+    # Comments of each participant (and the focal point) in the open round, and in a closed one.
+    closed = session.get(type(base), objects["closed round"])
+    for viewer in SIGNED_IN:
+        user = people[viewer]
+        if user.organisation_id is not None:
+            comment(f"own comment:{viewer}", base, user, clause_key="k2")
+            comment(f"own comment in the closed round:{viewer}", closed, user, clause_key="k2")
+            comment(f"own draft:{viewer}", base, user, clause_key="k3", status=CommentStatus.DRAFT)
+
+    # A sealed open round: a government colleague's comment (same organisation as the
+    # governments participant and the focal point) and one of another government organisation.
+    sealed = round_("sealed open round", Phase.OPEN, preset=Preset.SEALED)
+    colleague = factories.make_user(
+        session, Role.PARTICIPANT, people.organisations["governments"], email="colleague@example.org"
+    )
+    other_ministry = factories.make_organisation(session, "governments", name="Other ministry")
+    compatriot = factories.make_user(session, Role.PARTICIPANT, other_ministry, email="compatriot@example.org")
+    comment("a government colleague's comment (sealed round)", sealed, colleague)
+    comment("another government organisation's comment (sealed round)", sealed, compatriot)
+    comment("a colleague's comment awaiting sign-off", base, colleague, status=CommentStatus.AWAITING_SIGNOFF)
+
+    # The subject's comments in other states, and comments of published rounds.
+    comment("subject's hidden comment", base, world.subject, hidden=True)
+    comment("subject's draft", base, world.subject, status=CommentStatus.DRAFT)
+    comment("subject's withdrawn comment", base, world.subject, status=CommentStatus.WITHDRAWN)
+    comment("subject's rejected comment", base, world.subject, status=CommentStatus.REJECTED)
+    comment("subject's comment awaiting moderation", base, world.subject, status=CommentStatus.AWAITING_MODERATION)
+    published = session.get(type(base), objects["published round"])
+    comment("accepted comment of a published public round", published, world.subject)
+    not_public = session.get(type(base), objects["published round, results not public"])
+    comment("accepted comment of a published round, results not public", not_public, world.subject)
+    other = session.get(type(base), objects["published round of a hidden consultation"])
+    comment("accepted comment of a published round of another consultation", other, world.subject)
+    session.flush()
+
+
 def sign_in(app: Any, login_as: Any, session: Session, people: factories.People, viewer: str) -> Any:
     """A fresh isolated client signed in as `viewer` (or anonymous)."""
     client = app.test_client()
     if viewer != "anonymous":
         fresh(session)  # the login id carries the session version, which requests may bump
         login_as(client, people[viewer])
+    release(session)
     return client
+
+
+def release(session: Session) -> None:
+    """End the test session's transaction: it is a writer's (BEGIN IMMEDIATE on SQLite), and
+    a request that writes would wait for it. Read what a test needs first, then release."""
+    session.rollback()
 
 
 def table_snapshot(session: Session) -> dict[str, list[tuple]]:

@@ -334,9 +334,7 @@ def unhide(session: Session, *, actor: User, comment: Comment, reason: str) -> C
     if not reason.strip():
         raise Invalid(_("Give a reason; it is kept in the audit log."), "reason")
     comment.hidden_at, comment.hidden_by_id, comment.hidden_reason = None, None, ""
-    audit.record(
-        session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip()[:MAX_REASON]
-    )
+    audit.record(session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip()[:MAX_REASON])
     return comment
 
 

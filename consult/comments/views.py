@@ -45,9 +45,10 @@ def form_prefix(clause_key: str | None) -> str:
     return f"c-{clause_key or GENERAL}-"
 
 
-def comment_form(db, round_: Round, formdata=None, prefix: str = "", **data) -> CommentForm:
+def comment_form(db, round_: Round, formdata=None, prefix: str = "", choices=None, **data) -> CommentForm:
+    """A comment form; pass `choices` (the round's clauses) when one page shows many forms."""
     form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
-    form.clause.choices = _clause_choices(db, round_)
+    form.clause.choices = choices if choices is not None else _clause_choices(db, round_)
     form.fresh_nonce()
     return form
 

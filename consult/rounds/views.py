@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -184,9 +185,10 @@ def settings(round_id: int):
 def _parse_after(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    position, _sep, ident = value.partition(".")
-    if not (position.isdigit() and ident.isdigit()) or len(value) > 30:
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), at most 18 (a 64-bit integer).
+    if not re.fullmatch(r"[0-9]{1,18}\.[0-9]{1,18}", value):
         abort(400)
+    position, _sep, ident = value.partition(".")
     return int(position), int(ident)
 
 
@@ -197,7 +199,7 @@ def _filters(groups) -> CommentFilters:
     clause = args.get("clause", "")[:32]
     return CommentFilters(
         type=CommentType(comment_type) if comment_type in CommentType._value2member_map_ else None,
-        group_id=int(group) if group.isdigit() and any(g.id == int(group) for g in groups) else None,
+        group_id=int(group) if re.fullmatch(r"[0-9]{1,9}", group) and int(group) in {g.id for g in groups} else None,
         clause_key=clause if clause and clause != "general" else None,
         general_only=clause == "general",
     )
@@ -214,10 +216,14 @@ def detail(round_id: int):
     size = min(max(request.args.get("size", DEFAULT_PAGE, type=int) or DEFAULT_PAGE, 1), MAX_PAGE)
     page = round_page(db, round_, current_user, filters, _parse_after(request.args.get("after")), size, now)
     consultation = db.get(Consultation, round_.consultation_id)
-    from consult.comments.views import comment_form, form_prefix
+    from consult.comments.views import _clause_choices, comment_form, form_prefix
+
+    choices: list = []  # read once for all the page's forms (one query, whatever the clauses)
 
     def new_comment_form(clause_key):
-        return comment_form(db, round_, prefix=form_prefix(clause_key), clause=clause_key or "general")
+        if not choices:
+            choices.extend(_clause_choices(db, round_))
+        return comment_form(db, round_, prefix=form_prefix(clause_key), choices=choices, clause=clause_key or "general")
 
     return render_template(
         "rounds/detail.html",

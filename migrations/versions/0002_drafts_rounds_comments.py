@@ -68,8 +68,8 @@ def upgrade() -> None:
             ["version_id"], ["draft_version.id"], name=op.f("fk_clause_version_id_draft_version")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clause")),
-        sa.UniqueConstraint("version_id", "key", name=op.f("uq_clause_version_id")),
-        sa.UniqueConstraint("version_id", "position", name=op.f("uq_clause_version_id")),
+        sa.UniqueConstraint("version_id", "key", name=op.f("uq_clause_version_id_key")),
+        sa.UniqueConstraint("version_id", "position", name=op.f("uq_clause_version_id_position")),
     )
     with op.batch_alter_table("clause", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_clause_version_id"), ["version_id"], unique=False)

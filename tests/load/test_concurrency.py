@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from consult.auth.models import User
 from consult.comments.models import Comment
 from consult.db import utcnow
 from consult.rounds import services as round_services
@@ -58,6 +59,18 @@ def _comment(browser: Browser, round_id: int, token: str, n: int) -> tuple[int, 
     )
 
 
+def _close(app, round_id: int, moderator_id: int) -> None:
+    """A moderator closes the round from a session of its own (a writer, as a POST would be)."""
+    writer = app.extensions["consult.db"].new_session()
+    try:
+        round_services.close_early(
+            writer, actor=writer.get(User, moderator_id), round_=writer.get(Round, round_id), reason="load test"
+        )
+        writer.commit()
+    finally:
+        writer.close()
+
+
 def _client(base: str, email: str, round_id: int, results: list, stop_after_close: threading.Event | None = None):
     browser = Browser(base)
     browser.login(email, factories.PASSWORD)
@@ -77,8 +90,7 @@ def test_fifty_clients_twenty_comments_each(app, session, database_url, tmp_path
             if close_midway:
                 while len(results) < CLIENTS * COMMENTS_EACH // 3:
                     time.sleep(0.05)
-                round_services.close_early(session, actor=moderator, round_=round_, reason="load test")
-                session.commit()
+                _close(app, round_.id, moderator.id)
             for future in futures:
                 future.result()
     log = (tmp_path / "gunicorn.log").read_text(errors="replace")

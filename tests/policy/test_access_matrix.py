@@ -24,6 +24,30 @@ CSRF_REFUSED = "CSRF_REFUSED"
 GROUPS = ("governments", "industry", "civil-society", "academia-technical", "igo")
 COLUMNS = ("anonymous", "participant", "focal_point", "moderator", "organiser", "admin")
 
+
+def expand(outcomes: tuple | dict) -> dict[str, Any]:
+    """A row of COLUMNS (participant standing for each group), or a dict by viewer, by viewer."""
+    if isinstance(outcomes, dict):
+        return outcomes
+    assert len(outcomes) == len(COLUMNS), f"a row needs {len(COLUMNS)} columns: {outcomes}"
+    row = dict(zip(COLUMNS, outcomes, strict=True))
+    participant = row.pop("participant")
+    return {**row, **{f"participant:{slug}": participant for slug in GROUPS}}
+
+
+def cs(outcomes: tuple, civil_society: Any) -> dict[str, Any]:
+    """A row of COLUMNS where the civil-society participant (the subject's colleague) differs."""
+    return {**expand(outcomes), "participant:civil-society": civil_society}
+
+
+def by_viewer(outcomes: tuple, **participants: Any) -> dict[str, Any]:
+    """A row of COLUMNS with some participants' outcomes given by group (`civil_society=`)."""
+    row = expand(outcomes)
+    for group, value in participants.items():
+        row[f"participant:{group.replace('_', '-')}"] = value
+    return row
+
+
 #                                  columns: anonymous, participant, focal point, moderator, organiser, admin
 EXPECTED: dict[tuple[str, str], tuple | dict] = {
     # Public pages: consultations (the public one here; hidden ones below), sign-in, reset.
@@ -62,6 +86,62 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("admin.edit_group", "GET"):               (LOGIN,  403,   403,    403,    403,    200),
     ("admin.edit_group", "POST"):              (LOGIN,  403,   403,    403,    403,    ALLOWED),
     ("admin.audit_log", "GET"):                (LOGIN,  403,   403,    403,    403,    200),
+    # Consultations and drafts: organisers manage them; reading follows the consultation.
+    ("consultations.create", "GET"):           (LOGIN,  403,   403,    403,    200,    403),
+    ("consultations.create", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("consultations.edit", "GET"):             (LOGIN,  403,   403,    403,    200,    403),
+    ("consultations.edit", "POST"):            (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("drafts.detail", "GET"):                  (200,    200,   200,    200,    200,    200),
+    ("drafts.version", "GET"):                 (200,    200,   200,    200,    200,    200),
+    ("drafts.compare", "GET"):                 (200,    200,   200,    200,    200,    200),
+    ("drafts.create", "GET"):                  (LOGIN,  403,   403,    403,    200,    403),
+    ("drafts.create", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("drafts.new_version", "GET"):             (LOGIN,  403,   403,    403,    200,    403),
+    # (An empty body names no base version: the editor takes it for a stale form, 409.)
+    ("drafts.new_version", "POST"):            (LOGIN,  403,   403,    403,    409,    403),
+    ("drafts.import_version", "GET"):          (LOGIN,  403,   403,    403,    200,    403),
+    ("drafts.import_version", "POST"):         (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    # Rounds (the world's round is open, group dialogue): everyone signed in reads it; the
+    # organiser prepares and asks for publication, the moderator approves, moderates, publishes.
+    # 409: the step was allowed but the round is not in the phase it needs.
+    ("rounds.detail", "GET"):                  (404,    200,   200,    200,    200,    200),
+    ("rounds.matrix_view", "GET"):             (404,    200,   200,    200,    200,    200),
+    ("rounds.create", "GET"):                  (LOGIN,  403,   403,    403,    200,    403),
+    ("rounds.create", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("rounds.settings", "GET"):                (LOGIN,  403,   403,    200,    200,    403),
+    ("rounds.settings", "POST"):               (LOGIN,  403,   403,    403,    409,    403),
+    ("rounds.submit", "POST"):                 (LOGIN,  403,   403,    403,    409,    403),
+    ("rounds.approve", "POST"):                (LOGIN,  403,   403,    409,    403,    403),
+    ("rounds.send_back", "POST"):              (LOGIN,  403,   403,    409,    403,    403),
+    ("rounds.close", "POST"):                  (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("rounds.extend", "POST"):                 (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("rounds.reopen", "POST"):                 (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("rounds.request_publication", "POST"):    (LOGIN,  403,   403,    403,    409,    403),
+    ("rounds.publish", "POST"):                (LOGIN,  403,   403,    409,    403,    403),
+    ("rounds.decline_publication", "POST"):    (LOGIN,  403,   403,    409,    403,    403),
+    ("rounds.archive", "POST"):                (LOGIN,  403,   403,    403,    409,    403),
+    # Comments: people who speak for an organisation write them (the round is open).
+    ("comments.new", "GET"):                   (LOGIN,  200,   200,    403,    403,    403),
+    ("comments.create", "POST"):               (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
+    ("comments.mine", "GET"):                  (LOGIN,  200,   200,    403,    403,    403),
+    # The world's comment: the subject's (civil society), accepted, in the open group-dialogue
+    # round. The civil-society participant (the subject's colleague, same group) and staff read
+    # it; other groups, the government focal point, the admin and anonymous visitors get 404.
+    ("comments.detail", "GET"):                cs((404, 404,   404,    200,    200,    404), 200),
+    ("comments.report", "GET"):                cs((LOGIN, 404, 404,    200,    200,    404), 200),
+    ("comments.report", "POST"):               cs((LOGIN, 404, 404,    ALLOWED, ALLOWED, 404), ALLOWED),
+    ("comments.edit", "GET"):                  cs((LOGIN, 404, 404,    403,    403,    403), 403),
+    ("comments.edit", "POST"):                 cs((LOGIN, 404, 404,    403,    403,    403), 403),
+    ("comments.submit", "POST"):               cs((LOGIN, 404, 404,    403,    403,    403), 403),
+    ("comments.withdraw", "POST"):             cs((LOGIN, 404, 404,    403,    403,    403), 403),
+    # Moderation: moderators; sign-off: the focal point, for their own organisation's comments.
+    ("moderation.index", "GET"):               (LOGIN,  403,   403,    200,    403,    403),
+    ("moderation.moderate", "POST"):           (LOGIN,  403,   403,    409,    403,    403),
+    ("moderation.hide", "POST"):               (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("moderation.unhide", "POST"):             (LOGIN,  403,   403,    409,    403,    403),
+    ("moderation.resolve_report", "POST"):     (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("moderation.signoff_queue", "GET"):       (LOGIN,  403,   200,    403,    403,    403),
+    ("moderation.signoff", "POST"):            (LOGIN,  403,   404,    403,    403,    403),
     # Email: one's own settings; unsubscribe links (an invalid token: 404 for everyone) ...
     ("digests.preferences", "GET"):            (LOGIN,  200,   200,    200,    200,    200),
     ("digests.preferences", "POST"):           (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
@@ -77,6 +157,17 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
 # The object dimension: the same rule on a different object, or with a body that acts.
 # (endpoint, method, case) -> (URL arguments and form body for the viewer, outcomes)
 OWN = "<the viewer's own id>"
+OWN_COMMENT = "<the viewer's own accepted comment in the open round>"
+OWN_DRAFT = "<the viewer's own draft in the open round>"
+OWN_CLOSED = "<the viewer's own accepted comment in the closed round>"
+COMPLETE_COMMENT = {
+    "clause": "general",
+    "type": "general",
+    "body": "A complete comment",
+    "attribution": "person",
+    "nonce": "matrix-nonce",
+    "submit": "1",
+}
 EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
     ("consultations.detail", "GET", "a consultation that is not public"): (
         {"consultation_id": "hidden"}, {},
@@ -110,17 +201,246 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
         {"organisation_id": "other group"}, {},
         (LOGIN, 403, 403, 403, 200, 200),
     ),
+    # Consultations and drafts that are not public: anyone signed in reads them.
+    ("consultations.edit", "GET", "a consultation that is not public"): (
+        {"consultation_id": "hidden"}, {},
+        (LOGIN, 403, 403, 403, 200, 403),
+    ),
+    ("drafts.detail", "GET", "a draft of a consultation that is not public"): (
+        {"draft_id": "draft of the hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("drafts.version", "GET", "a version of a consultation that is not public"): (
+        {"version_id": "version of the hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("drafts.compare", "GET", "a draft of a consultation that is not public"): (
+        {"draft_id": "draft of the hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("drafts.detail", "GET", "a draft that does not exist"): (
+        {"draft_id": 987654}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("drafts.create", "GET", "a consultation that does not exist"): (
+        {"consultation_id": 987654}, {},
+        (LOGIN, 403, 403, 403, 404, 403),
+    ),
+    # A round in every phase (group dialogue, results public, public consultation): participants
+    # never see a round before it is approved; anonymous visitors only published public results.
+    ("rounds.detail", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.detail", "GET", "a round waiting for approval"): (
+        {"round_id": "pending_approval round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.detail", "GET", "a scheduled round"): (
+        {"round_id": "scheduled round"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "an open round"): (
+        {"round_id": "open round"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "a closed round"): (
+        {"round_id": "closed round"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "a published round, results public"): (
+        {"round_id": "published round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "an archived round, results public"): (
+        {"round_id": "archived round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "a published round, results not public"): (
+        {"round_id": "published round, results not public"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "a published round of a consultation that is not public"): (
+        {"round_id": "published round of a hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.detail", "GET", "a round that does not exist"): (
+        {"round_id": 987654}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("rounds.matrix_view", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.matrix_view", "GET", "a round waiting for approval"): (
+        {"round_id": "pending_approval round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.matrix_view", "GET", "a published round, results public"): (
+        {"round_id": "published round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.matrix_view", "GET", "a published round, results not public"): (
+        {"round_id": "published round, results not public"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.matrix_view", "GET", "a published round of a consultation that is not public"): (
+        {"round_id": "published round of a hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.settings", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (LOGIN, 403, 403, 200, 200, 403),
+    ),
+    ("rounds.create", "GET", "a consultation that does not exist"): (
+        {"consultation_id": 987654}, {},
+        (LOGIN, 403, 403, 403, 404, 403),
+    ),
+    ("rounds.approve", "POST", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (LOGIN, 403, 403, 409, 403, 403),
+    ),
+    ("rounds.publish", "POST", "a closed round whose publication nobody asked for"): (
+        {"round_id": "closed round"}, {},
+        (LOGIN, 403, 403, 409, 403, 403),
+    ),
+    ("rounds.submit", "POST", "a round being prepared"): (
+        {"round_id": "draft round to submit"}, {},
+        (LOGIN, 403, 403, 403, ALLOWED, 403),
+    ),
+    ("rounds.approve", "POST", "a round waiting for approval (prepared by the organiser)"): (
+        {"round_id": "pending round to approve"}, {},
+        (LOGIN, 403, 403, ALLOWED, 403, 403),
+    ),
+    # Writing comments: only in an open round one may see.
+    ("comments.new", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (LOGIN, 404, 404, 403, 403, 403),
+    ),
+    ("comments.create", "POST", "a round being prepared (draft), a complete comment"): (
+        {"round_id": "draft round"}, COMPLETE_COMMENT,
+        (LOGIN, 404, 404, 403, 403, 403),
+    ),
+    ("comments.create", "POST", "a closed round, a complete comment"): (
+        {"round_id": "closed round"}, COMPLETE_COMMENT,
+        (LOGIN, 409, 409, 403, 403, 403),
+    ),
+    # Reading one comment: own, colleague's, same group, other group, hidden, draft, published.
+    # (Viewers who write no comments get the governments participant's for "own".)
+    ("comments.detail", "GET", "one's own accepted comment (open round)"): (
+        {"comment_id": OWN_COMMENT}, {},
+        (404, 200, 200, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "one's own draft"): (
+        {"comment_id": OWN_DRAFT}, {},
+        (404, 200, 200, 404, 404, 404),
+    ),
+    ("comments.detail", "GET", "one's own comment in a closed round"): (
+        {"comment_id": OWN_CLOSED}, {},
+        (404, 200, 200, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "a government participant's comment (open group dialogue)"): (
+        {"comment_id": "own comment:participant:governments"}, {},
+        by_viewer((404, 404, 200, 200, 200, 404), governments=200),
+    ),
+    ("comments.detail", "GET", "a government colleague's comment (open sealed round)"): (
+        {"comment_id": "a government colleague's comment (sealed round)"}, {},
+        by_viewer((404, 404, 200, 200, 200, 404), governments=200),
+    ),
+    ("comments.detail", "GET", "another government organisation's comment (open sealed round)"): (
+        {"comment_id": "another government organisation's comment (sealed round)"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "a colleague's comment awaiting sign-off"): (
+        {"comment_id": "a colleague's comment awaiting sign-off"}, {},
+        by_viewer((404, 404, 200, 200, 200, 404), governments=200),
+    ),
+    ("comments.detail", "GET", "a hidden comment"): (
+        {"comment_id": "subject's hidden comment"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "someone else's draft"): (
+        {"comment_id": "subject's draft"}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("comments.detail", "GET", "a withdrawn comment"): (
+        {"comment_id": "subject's withdrawn comment"}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("comments.detail", "GET", "a rejected comment"): (
+        {"comment_id": "subject's rejected comment"}, {},
+        by_viewer((404, 404, 404, 200, 200, 404), civil_society=200),
+    ),
+    ("comments.detail", "GET", "a comment awaiting moderation"): (
+        {"comment_id": "subject's comment awaiting moderation"}, {},
+        by_viewer((404, 404, 404, 200, 200, 404), civil_society=200),
+    ),
+    ("comments.detail", "GET", "an accepted comment of a published round, results public"): (
+        {"comment_id": "accepted comment of a published public round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("comments.detail", "GET", "an accepted comment of a published round, results not public"): (
+        {"comment_id": "accepted comment of a published round, results not public"}, {},
+        (404, 200, 200, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "an accepted comment of a published round of another consultation"): (
+        {"comment_id": "accepted comment of a published round of another consultation"}, {},
+        (404, 200, 200, 200, 200, 404),
+    ),
+    ("comments.detail", "GET", "a comment that does not exist"): (
+        {"comment_id": 987654}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("comments.report", "GET", "an accepted comment of a published round, results public"): (
+        {"comment_id": "accepted comment of a published public round"}, {},
+        (LOGIN, 200, 200, 200, 200, 200),
+    ),
+    # Acting on comments: the author, the focal point of the organisation, the moderators.
+    ("comments.edit", "GET", "one's own accepted comment (open round)"): (
+        {"comment_id": OWN_COMMENT}, {},
+        (LOGIN, 200, 200, 403, 403, 403),
+    ),
+    ("comments.edit", "GET", "one's own comment in a closed round"): (
+        {"comment_id": OWN_CLOSED}, {},
+        (LOGIN, 200, 200, 403, 403, 403),
+    ),
+    ("comments.withdraw", "POST", "one's own comment in a closed round"): (
+        {"comment_id": OWN_CLOSED}, {},
+        (LOGIN, 409, 409, 403, 403, 403),
+    ),
+    ("comments.withdraw", "POST", "a government colleague's comment"): (
+        {"comment_id": "a government colleague's comment (sealed round)"}, {},
+        by_viewer((LOGIN, 404, 403, 403, 403, 403), governments=403),
+    ),
+    ("comments.submit", "POST", "one's own draft"): (
+        {"comment_id": OWN_DRAFT}, {},
+        (LOGIN, ALLOWED, ALLOWED, 403, 403, 403),
+    ),
+    ("comments.withdraw", "POST", "one's own accepted comment (open round)"): (
+        {"comment_id": OWN_COMMENT}, {},
+        (LOGIN, ALLOWED, ALLOWED, 403, 403, 403),
+    ),
+    ("moderation.hide", "POST", "someone's draft, with a reason"): (
+        {"comment_id": "subject's draft"}, {"reason": "spam"},
+        (LOGIN, 403, 403, 404, 403, 403),
+    ),
+    ("moderation.moderate", "POST", "a comment awaiting moderation, accepted"): (
+        {"comment_id": "subject's comment awaiting moderation"}, {"accept": "1"},
+        (LOGIN, 403, 403, ALLOWED, 403, 403),
+    ),
+    ("moderation.signoff", "POST", "a colleague's comment awaiting sign-off, signed off"): (
+        {"comment_id": "a colleague's comment awaiting sign-off"}, {"accept": "1"},
+        (LOGIN, 403, ALLOWED, 403, 403, 403),
+    ),
+    ("moderation.signoff", "POST", "another organisation's comment (visible to the focal point)"): (
+        {"comment_id": "accepted comment of a published public round"}, {"accept": "1"},
+        (LOGIN, 403, 403, 403, 403, 403),
+    ),
+    ("moderation.resolve_report", "POST", "a report that does not exist"): (
+        {"report_id": 987654}, {},
+        (LOGIN, 403, 403, 404, 403, 403),
+    ),
 }  # fmt: skip
-
-
-def expand(outcomes: tuple | dict) -> dict[str, Any]:
-    """A row of COLUMNS (participant standing for each group), or a dict by viewer, by viewer."""
-    if isinstance(outcomes, dict):
-        return outcomes
-    assert len(outcomes) == len(COLUMNS), f"a row needs {len(COLUMNS)} columns: {outcomes}"
-    row = dict(zip(COLUMNS, outcomes, strict=True))
-    participant = row.pop("participant")
-    return {**row, **{f"participant:{slug}": participant for slug in GROUPS}}
 
 
 def app_rules(app) -> set[tuple[str, str]]:
@@ -188,7 +508,13 @@ def test_access_matrix_over_objects(app, session, people, login_as, viewer):
         "revoked": world.revoked_invitation_id,
         "other group": world.other_group_organisation_id,
         OWN: people[viewer].id if viewer != "anonymous" else world.subject.id,
+        **world.objects,
     }
+    # Viewers who write no comments get the governments participant's for "own".
+    writer = viewer if f"own comment:{viewer}" in world.objects else "participant:governments"
+    named[OWN_COMMENT] = world.objects[f"own comment:{writer}"]
+    named[OWN_DRAFT] = world.objects[f"own draft:{writer}"]
+    named[OWN_CLOSED] = world.objects[f"own comment in the closed round:{writer}"]
     mismatches = []
     for (endpoint, method, case), (overrides, body, outcomes) in EXPECTED_OBJECTS.items():
         args = {**world.url_args(), **{k: named.get(v, v) for k, v in overrides.items()}}
@@ -203,10 +529,10 @@ def test_access_matrix_over_objects(app, session, people, login_as, viewer):
 def test_refused_self_changes_change_nothing(app, session, people, login_as):
     """The admin's refused attempts on their own account leave role and state as they were."""
     admin = people["admin"]
-    client = sign_in(app, login_as, session, people, "admin")
-    url = build_url(app, "admin.change_role", "POST", {"user_id": admin.id})
-    assert request(app, client, "POST", url, {"role": "participant", "reason": "x"}).status_code == 403
-    url = build_url(app, "admin.set_active", "POST", {"user_id": admin.id})
-    assert request(app, client, "POST", url, {"active": "0", "reason": "x"}).status_code == 403
+    role_url = build_url(app, "admin.change_role", "POST", {"user_id": admin.id})
+    active_url = build_url(app, "admin.set_active", "POST", {"user_id": admin.id})
+    client = sign_in(app, login_as, session, people, "admin")  # (ends the test's transaction)
+    assert request(app, client, "POST", role_url, {"role": "participant", "reason": "x"}).status_code == 403
+    assert request(app, client, "POST", active_url, {"active": "0", "reason": "x"}).status_code == 403
     session.rollback()
     assert admin.role.value == "admin" and admin.is_active

@@ -20,7 +20,7 @@ from tests.support import (
     table_snapshot,
 )
 
-MAX_REQUESTS = 200
+MAX_REQUESTS = 300
 
 
 def start_urls(app, world) -> list[str]:
@@ -31,6 +31,13 @@ def start_urls(app, world) -> list[str]:
         if rule.endpoint != "static" and "GET" in rule.methods
     ]
     urls.append(f"/consultations/{world.hidden_consultation_id}")
+    # Rounds in every phase (and published ones whose results are not public), and comments in
+    # every state: the pages that show them, whoever may or may not see them.
+    for name, ident in world.objects.items():
+        if name.endswith(" round") or name.startswith("published round"):
+            urls += [f"/rounds/{ident}", f"/rounds/{ident}/matrix", f"/rounds/{ident}/settings"]
+        elif "comment" in name or "draft:" in name or name.startswith("subject's"):
+            urls += [f"/comments/{ident}", f"/comments/{ident}/edit", f"/comments/{ident}/report"]
     return urls
 
 
@@ -78,6 +85,15 @@ def test_crawling_changes_nothing(app, session, people, login_as, viewer):
     assert audit_count(session) == audits
     assert table_snapshot(session) == rows
     assert len(seen) >= len(start_urls(app, world)) // 2  # the crawl did get somewhere
+    for name in ("open round", "closed round", "published round", "sealed open round"):
+        assert f"/rounds/{world.objects[name]}" in seen, name
+    if viewer in ("moderator", "organiser"):
+        assert seen[f"/rounds/{world.objects['draft round']}"] == 200
+        hidden_comment = world.objects["subject's hidden comment"]
+        assert seen[f"/comments/{hidden_comment}"] == 200
+    if viewer == "anonymous":
+        assert seen[f"/rounds/{world.objects['published round']}"] == 200
+        assert seen[f"/rounds/{world.objects['open round']}"] == 404
     if viewer == "admin":
         # The admin reaches every person's, organisation's and group's page by following links.
         assert f"/admin/users/{people['participant:igo'].id}" in seen
