@@ -26,12 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 
 import flask_babel
 from flask import Flask, current_app, g, has_request_context
-from flask_mail import BadHeaderError, Message, sanitize_address
+from flask_mail import BadHeaderError, Message
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -358,8 +358,8 @@ class OutboxEmail(Message):
             self.date = time.time()
         boundary = f"=_consult_{uuid.uuid4().hex}"
         headers = [
-            ("From", sanitize_address(self.sender)),
-            ("To", ", ".join(sanitize_address(a) for a in self.recipients)),
+            ("From", _address(self.sender)),
+            ("To", ", ".join(_address(a) for a in self.recipients)),
             ("Subject", _header_value(self.subject or "")),
             ("Date", formatdate(self.date, localtime=False)),
             ("Message-ID", self.msgId),
@@ -371,16 +371,28 @@ class OutboxEmail(Message):
         head = "\r\n".join(lines).encode("ascii")
         parts = [head, b"\r\n\r\n"]
         for subtype, text in (("plain", self.body or ""), ("html", self.html or "")):
+            lines = text.splitlines()
+            if text.isascii() and all(len(line) <= 998 for line in lines):
+                encoding, payload = "7bit", "\r\n".join(lines).encode("ascii") + b"\r\n"
+            else:  # base64 keeps every line short and any character intact
+                encoding = "base64"
+                payload = base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
             parts += [
                 f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"),
-                base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n"),
+                f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii"),
+                payload,
             ]
         parts.append(f"--{boundary}--\r\n".encode("ascii"))
         return b"".join(parts)
 
     def as_string(self) -> str:
         return self.as_bytes().decode("ascii")
+
+
+def _address(value: str) -> str:
+    """An address header: the display name RFC 2047 encoded only when it is not ASCII."""
+    name, address = parseaddr(one_line(value))
+    return formataddr((name, address))
 
 
 def _header_value(value: str) -> str:

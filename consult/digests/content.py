@@ -129,24 +129,26 @@ def build_digest(
     stakeholder group, newest first; and rounds opened, closing soon or published."""
     now = now or utcnow()
     author, org, group = aliased(User), aliased(Organisation), aliased(StakeholderGroup)
+    # An alias: the policy's condition has its own subquery on `round`, which an outer `round`
+    # would swallow by correlation.
+    rnd = aliased(Round)
     stmt = (
-        select(Comment, Round, Clause, author, org, group)
-        .join(Round, Round.id == Comment.round_id)
+        select(Comment, rnd, Clause, author, org, group)
+        .join(rnd, rnd.id == Comment.round_id)
         .join(author, author.id == Comment.author_id)
         .join(org, org.id == Comment.organisation_id)
         .join(group, group.id == Comment.stakeholder_group_id)
-        .outerjoin(Clause, and_(Clause.version_id == Round.version_id, Clause.key == Comment.clause_key))
+        .outerjoin(Clause, and_(Clause.version_id == rnd.version_id, Clause.key == Comment.clause_key))
         .where(
             Comment.id > from_comment_id,
             Comment.id <= to_comment_id,
             Comment.author_id != user.id,
             policy.comment_visibility(user, now),
-            policy.round_visibility(user),
         )
         .order_by(Comment.id.desc())
     )
     if consultation_id is not None:
-        stmt = stmt.where(Round.consultation_id == consultation_id)
+        stmt = stmt.where(rnd.consultation_id == consultation_id)
     by_round: dict[int, RoundSection] = {}
     cells: dict[tuple[int, int], dict[int, tuple[str, list]]] = {}
     clause_labels: dict[tuple[int, int], str] = {}
