@@ -7,16 +7,27 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := consult
 
-.PHONY: bench-digest run serve test test-slow test-pg lint format messages setup setup-dev clean
+.PHONY: run serve test test-slow test-pg lint format messages setup setup-dev clean bench bench-export bench-digest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# Debian libraries WeasyPrint (the briefing PDF) needs; installed when missing and we are root.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+$(VENV)/.system: | $(BIN)/python
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	  else echo "The briefing PDF needs: sudo apt-get install $(APT_PACKAGES)" >&2; fi; \
+	fi
+	touch $@
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python $(VENV)/.system
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python $(VENV)/.system
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
@@ -40,6 +51,15 @@ test-slow: setup-dev
 ## test-pg: every test, slow ones included, against PostgreSQL on 127.0.0.1:5432, database `test`
 test-pg: setup-dev
 	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
+bench: setup-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
+
+## bench-export: P5, export 10,000 comments as CSV and XLSX; JSON lines with time and peak memory
+bench-export: setup-dev
+	$(BIN)/python bench/export.py
 
 lint: setup-dev
 	$(BIN)/ruff check .

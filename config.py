@@ -104,6 +104,8 @@ class Config:
     # Forms and uploads.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PAGE_SIZE = 20
+    # `make bench` only: a hello-world endpoint to compare pages with, under the same settings.
+    BENCH_ENDPOINTS = env_bool("BENCH", False)
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.
     PROXY_FIX = int(env("PROXY_FIX", "0"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,6 +31,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_blueprints(app)
     register_cli(app)
+    if app.config["BENCH_ENDPOINTS"]:
+        app.add_url_rule("/_bench/hello", "bench_hello", lambda: "hello, world")
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -56,6 +58,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # emails rendered by CLI commands
+        return "en"
     return request.accept_languages.best_match(["en"]) or "en"
 
 
@@ -75,7 +79,18 @@ def register_web(app: Flask) -> None:
     web.init_app(app)
 
 
-BLUEPRINTS = ("consultations", "auth", "admin", "drafts", "rounds", "comments", "moderation", "digests")
+BLUEPRINTS = (
+    "consultations",
+    "auth",
+    "admin",
+    "drafts",
+    "rounds",
+    "comments",
+    "moderation",
+    "dispositions",
+    "exports",
+    "digests",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -12,10 +12,12 @@ from consult.comments import services as comments
 from consult.comments.models import Attribution, CommentType
 from consult.consultations.models import Consultation
 from consult.db import utcnow
+from consult.dispositions import services as dispositions
+from consult.dispositions.models import AcknowledgementKind, Disposition, DispositionKind
 from consult.drafts import services as drafts
 from consult.drafts.importer import ClauseText
 from consult.rounds import services as rounds
-from consult.rounds.models import Preset
+from consult.rounds.models import Preset, Round
 
 V1 = [
     ClauseText(
@@ -141,8 +143,9 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     )
     rounds.submit_for_approval(session, actor=organiser, round_=first, now=now - timedelta(days=62))
     rounds.approve_round(session, actor=moderator, round_=first, now=now - timedelta(days=61))
+    first_comments = []
     for n, (email, number, kind, body, change, attribution) in enumerate(ROUND_ONE_COMMENTS):
-        comments.save_comment(
+        comment, _created = comments.save_comment(
             session,
             actor=_user(session, email),
             round_=first,
@@ -151,6 +154,7 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
             submit=True,
             now=now - timedelta(days=50 - n),
         )
+        first_comments.append(comment)
     rounds.request_publication(session, actor=organiser, round_=first, now=now - timedelta(days=25))
     rounds.publish(session, actor=moderator, round_=first, now=now - timedelta(days=20))
 
@@ -172,6 +176,7 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     )
     v2.created_at = now - timedelta(days=15)
     keys2 = {c.number: c.key for c in drafts.clauses_of(session, v2)}
+    _answer_first_round(session, organiser, first_comments, drafts.clauses_of(session, v2), now)
     second = rounds.create_round(
         session,
         actor=organiser,
@@ -205,4 +210,45 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
             nonce=f"demo-2-{n}",
             submit=True,
             now=now - timedelta(days=2, hours=n),
+        )
+
+
+# (disposition, observation, clause number of v2 that answers it or None) for each first-round comment.
+ROUND_ONE_DISPOSITIONS = [
+    (DispositionKind.ACCEPTED, "Clause 2 now refers to infrastructure as designated by each State.", "2"),
+    (DispositionKind.NOTED, "Support for the norm is noted.", None),
+    (DispositionKind.NOT_ACCEPTED, "Coordination with vendors is left to national disclosure policies.", "3"),
+    (DispositionKind.ACCEPTED_IN_PRINCIPLE, "Standards will be referenced in the explanatory note.", "5"),
+    (DispositionKind.PARTIALLY_ACCEPTED, "The protection of civilian infrastructure is discussed further.", "2"),
+    (DispositionKind.ACCEPTED, "The established term is used.", "4"),
+    (DispositionKind.ACCEPTED, "A clause on confidence-building measures was added.", "6"),
+]
+# (comment index, account, acknowledgement, reason)
+ROUND_ONE_REPLIES = [
+    (0, "gov@demo.example", AcknowledgementKind.SATISFIED, ""),
+    (5, "academia@demo.example", AcknowledgementKind.SATISFIED, "Thank you."),
+    (6, "igo@demo.example", AcknowledgementKind.SATISFIED, ""),
+    (2, "industry@demo.example", AcknowledgementKind.OBJECTION, "Without vendor coordination, disclosure harms users."),
+]
+
+
+def _answer_first_round(session: Session, organiser: User, first_comments: list, v2_clauses: list, now) -> None:
+    """Dispositions of the published first round (released), a few replies and one objection."""
+    by_number = {c.number: c.id for c in v2_clauses}
+    round_ = session.get(Round, first_comments[0].round_id)
+    for comment, (kind, observation, number) in zip(first_comments, ROUND_ONE_DISPOSITIONS, strict=True):
+        dispositions.record_disposition(
+            session,
+            actor=organiser,
+            comment=comment,
+            kind=kind,
+            observation=observation,
+            answer_clause_id=by_number.get(number) if number else None,
+            now=now - timedelta(days=19),
+        )
+    dispositions.release_dispositions(session, actor=organiser, round_=round_, now=now - timedelta(days=18))
+    for index, email, kind, reason in ROUND_ONE_REPLIES:
+        disposition = session.scalar(select(Disposition).where(Disposition.comment_id == first_comments[index].id))
+        dispositions.acknowledge(
+            session, actor=_user(session, email), disposition=disposition, kind=kind, reason=reason, now=now
         )

@@ -45,11 +45,13 @@ class Permission(enum.StrEnum):
     COMMENT_REPORT = "comment:report"
     COMMENT_HIDE = "comment:hide"
     REPORT_HANDLE = "report:handle"
+    DISPOSITION_MANAGE = "disposition:manage"  # record and release the secretariat's answers
+    DISPOSITION_ACKNOWLEDGE = "disposition:acknowledge"  # satisfied / objection maintained
     DIGEST_SEND = "digest:send"
 
 
 _PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
-_SPEAKER = _PERSON | {Permission.COMMENT_CREATE}
+_SPEAKER = _PERSON | {Permission.COMMENT_CREATE, Permission.DISPOSITION_ACKNOWLEDGE}
 _STAFF = _PERSON | {Permission.ADMIN_AREA, Permission.USER_LIST}
 _SEES_ALL = {Permission.COMMENT_VIEW_ALL, Permission.ROUND_VIEW_UNAPPROVED}
 
@@ -76,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DRAFT_MANAGE,
             Permission.ROUND_PREPARE,
             Permission.ROUND_REQUEST_PUBLICATION,
+            Permission.DISPOSITION_MANAGE,
             Permission.INVITATION_CREATE,
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
@@ -154,6 +157,11 @@ def can(user: Any, permission: Permission | str, subject: Any = None) -> bool:
             return False
     if permission is Permission.COMMENT_SIGNOFF and subject is not None:
         return subject.organisation_id == user.organisation_id and subject.author_id != user.id
+    if permission is Permission.DISPOSITION_ACKNOWLEDGE and subject is not None:
+        # `subject` is the comment: its author answers, or the focal point of its organisation.
+        if subject.author_id == user.id:
+            return True
+        return user.role is Role.FOCAL_POINT and subject.organisation_id == user.organisation_id
     return True
 
 
@@ -311,6 +319,19 @@ def class_member(user: Any) -> Any:
 def visible_comments(stmt: Any, user: Any, now: Any = None) -> Any:
     """Filter a select over Comment to what `user` may see at `now`."""
     return stmt.where(comment_visibility(user, now))
+
+
+def disposition_visibility(user: Any) -> Any:
+    """The SQL condition on Disposition for the dispositions `user` may see (with their comment).
+
+    Dispositions are drafted privately: until the batch is released only moderators and
+    organisers see them. The comment itself must be visible too (`comment_visibility`).
+    """
+    from consult.dispositions.models import Disposition
+
+    if sees_all_comments(user):
+        return Disposition.id.is_not(None)
+    return Disposition.released_at.is_not(None)
 
 
 def round_visibility(user: Any) -> Any:

@@ -73,6 +73,16 @@ def _view_function() -> Callable[..., Any] | None:
     return current_app.view_functions.get(request.endpoint)
 
 
+def _refuse_nul() -> None:
+    """A NUL character in a parameter is malformed input (PostgreSQL refuses it in text): 400."""
+    from flask import abort
+
+    if any("\x00" in value for value in request.args.values()):
+        abort(400)
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and any("\x00" in v for v in request.form.values()):
+        abort(400)
+
+
 def is_safe_next(target: str | None) -> bool:
     """Whether `target` is a path on this host (a `next=` never leaves it)."""
     if not target or len(target) > 2000:
@@ -140,6 +150,7 @@ def flash_ok(message: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register headers, CSRF checking, error pages and template helpers."""
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _handle_csrf)

@@ -138,6 +138,7 @@ class World:
     round_id: int = 0
     comment_id: int = 0
     report_id: int = 0
+    disposition_id: int = 0  # released, on the governments participant's comment in the closed round
     # More objects by name, for the object dimension of the access matrix and for the crawler.
     objects: dict[str, int] = field(default_factory=dict)
     digest_id: int = 0  # an organiser digest of the public consultation
@@ -157,6 +158,7 @@ class World:
             "round_id": self.round_id,
             "comment_id": self.comment_id,
             "report_id": self.report_id,
+            "disposition_id": self.disposition_id,
         }
 
 
@@ -292,6 +294,22 @@ def _add_rounds_and_comments(session: Session, people: factories.People, world: 
             comment(f"own comment:{viewer}", base, user, clause_key="k2")
             comment(f"own comment in the closed round:{viewer}", closed, user, clause_key="k2")
             comment(f"own draft:{viewer}", base, user, clause_key="k3", status=CommentStatus.DRAFT)
+
+    # A released disposition on the governments participant's comment in the closed round.
+    from consult.dispositions.models import Disposition, DispositionKind
+
+    disposition = Disposition(
+        comment_id=objects["own comment in the closed round:participant:governments"],
+        round_id=closed.id,
+        kind=DispositionKind.NOTED,
+        observation="Noted.",
+        recorded_by_id=organiser.id,
+        released_at=utcnow(),
+        released_by_id=organiser.id,
+    )
+    session.add(disposition)
+    session.flush()
+    world.disposition_id = objects["released disposition"] = disposition.id
 
     # A sealed open round: a government colleague's comment (same organisation as the
     # governments participant and the focal point) and one of another government organisation.

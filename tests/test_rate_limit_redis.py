@@ -20,8 +20,13 @@ def _redis_up() -> bool:
 
 @pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
 def test_login_limit_is_shared_between_apps(app_config):
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    config = {**app_config, "REDIS_URL": REDIS_URL, "WTF_CSRF_ENABLED": False}
+    # A prefix of its own, so that other runs sharing this Redis count nothing here.
+    config = {
+        **app_config,
+        "REDIS_URL": REDIS_URL,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
     config.pop("RATELIMIT_STORAGE_URI")
     first, second = create_app(config), create_app(config)
     assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL

@@ -96,7 +96,7 @@ def round_page(
         .where(Comment.round_id == round_.id, visible)
         .group_by(Comment.clause_key)
     )
-    counts: dict[str | None, int] = dict(session.execute(count_stmt).tuples().all())
+    counts: dict[str | None, int] = {key: n for key, n in session.execute(count_stmt)}
 
     page_stmt = base
     if after is not None:

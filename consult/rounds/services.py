@@ -312,6 +312,10 @@ def publish(session: Session, *, actor: User, round_: Round, reason: str = "", n
     round_.status = RoundStatus.PUBLISHED
     round_.published_at = now
     audit.record(session, actor=actor, action="round.publish", subject=round_, reason=reason)
+    from consult.dispositions.services import release_drafted
+
+    # Dispositions drafted by then are released with the results (their authors are told).
+    release_drafted(session, actor=actor, round_=round_, now=now)
     email.notify_round_published(session, round_)
     return round_
 

@@ -142,6 +142,27 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("moderation.resolve_report", "POST"):     (LOGIN,  403,   403,    ALLOWED, 403,   403),
     ("moderation.signoff_queue", "GET"):       (LOGIN,  403,   200,    403,    403,    403),
     ("moderation.signoff", "POST"):            (LOGIN,  403,   404,    403,    403,    403),
+    # Dispositions (issue 4): the round's page for everyone who sees the round; recording and
+    # releasing for organisers; answering for the author and the focal point of the author's
+    # organisation (the disposition is on the governments participant's comment in a closed
+    # group-dialogue round: other groups cannot see that comment yet, hence 404).
+    ("dispositions.index", "GET"):             (404,    200,   200,    200,    200,    200),
+    ("dispositions.record", "POST"):           (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("dispositions.release", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("dispositions.acknowledge", "POST"):      {"anonymous": LOGIN, **{f"participant:{g}": (ALLOWED if g == "governments" else 404) for g in GROUPS}, "focal_point": ALLOWED, "moderator": 403, "organiser": 403, "admin": 403},  # noqa: E501
+    # Exports and briefings: what the viewer may see (the rows are filtered, not the page); the
+    # base round is open, so anonymous visitors do not see it at all.
+    ("exports.csv_export", "GET"):             (404,    200,   200,    200,    200,    200),
+    ("exports.xlsx_export", "GET"):            (404,    200,   200,    200,    200,    200),
+    ("exports.json_export", "GET"):            (404,    200,   200,    200,    200,    200),
+    ("exports.round_briefing", "GET"):         (404,    200,   200,    200,    200,    200),
+    ("exports.round_briefing_pdf", "GET"):     (404,    200,   200,    200,    200,    200),
+    ("exports.consultation_briefing", "GET"):  (200,    200,   200,    200,    200,    200),
+    ("exports.consultation_briefing_pdf", "GET"): (200, 200,   200,    200,    200,    200),
+    # Offline import: people who speak for an organisation.
+    ("exports.import_template", "GET"):        (LOGIN,  200,   200,    403,    403,    403),
+    ("exports.import_sheet", "GET"):           (LOGIN,  200,   200,    403,    403,    403),
+    ("exports.import_sheet", "POST"):          (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
     # Email: one's own settings; unsubscribe links (an invalid token: 404 for everyone) ...
     ("digests.preferences", "GET"):            (LOGIN,  200,   200,    200,    200,    200),
     ("digests.preferences", "POST"):           (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),

@@ -1,0 +1,51 @@
+"""Disposition and acknowledgement forms, and the labels of their choices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from consult.dispositions.models import AcknowledgementKind, DispositionKind
+from consult.dispositions.services import MAX_OBSERVATION, MAX_REASON
+from consult.forms import BaseForm
+
+KIND_LABELS = {
+    DispositionKind.ACCEPTED: _l("Accepted"),
+    DispositionKind.ACCEPTED_IN_PRINCIPLE: _l("Accepted in principle"),
+    DispositionKind.PARTIALLY_ACCEPTED: _l("Partially accepted"),
+    DispositionKind.NOTED: _l("Noted"),
+    DispositionKind.NOT_ACCEPTED: _l("Not accepted"),
+}
+ACK_LABELS = {
+    AcknowledgementKind.SATISFIED: _l("Satisfied"),
+    AcknowledgementKind.OBJECTION: _l("Objection maintained"),
+}
+STATUS_LABELS = {
+    "unanswered": _l("Not answered yet"),
+    "drafted": _l("Drafted, not released"),
+    "released": _l("Released"),
+    "satisfied": _l("Commenter satisfied"),
+    "objection": _l("Objection maintained"),
+}
+CARRIED_LABELS = {
+    "changed": _l("changed"),
+    "unchanged": _l("unchanged"),
+    "deleted": _l("deleted"),
+    "general": _l("general comment"),
+}
+
+
+class DispositionForm(BaseForm):
+    kind = SelectField(_l("Disposition"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    observation = TextAreaField(_l("Observation"), validators=[Optional(), Length(max=MAX_OBSERVATION)])
+    answer_clause = SelectField(_l("Clause of the next version that answers it"), coerce=int, choices=[])
+
+
+class AcknowledgementForm(BaseForm):
+    kind = RadioField(_l("Your answer"), choices=[(k.value, label) for k, label in ACK_LABELS.items()])
+    reason = TextAreaField(_l("Short reason"), validators=[Optional(), Length(max=MAX_REASON)])
+
+
+class ReleaseForm(BaseForm):
+    """Only the CSRF token: releasing needs no input."""

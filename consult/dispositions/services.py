@@ -1,0 +1,184 @@
+"""Disposition transitions: record, release (in a batch), acknowledge.
+
+Dispositions are recorded on accepted comments of a closed (or published) round, drafted
+privately, and released for the whole round at once, on their own or with the round's
+publication; each author whose comments were answered is told by email.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flask import has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult import audit, mailer, policy
+from consult.auth.models import User
+from consult.comments.models import Comment, CommentStatus
+from consult.db import utcnow
+from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition, DispositionKind
+from consult.drafts.models import Clause, DraftVersion
+from consult.errors import Conflict, Invalid, NotAllowed
+from consult.policy import Permission
+from consult.rounds.models import Phase, Round
+
+MAX_OBSERVATION = 5_000
+MAX_REASON = 1_000
+ANSWERABLE = (Phase.CLOSED, Phase.PUBLISHED, Phase.ARCHIVED)
+
+
+def later_clauses(session: Session, round_: Round) -> list[Clause]:
+    """The clauses of the next version of the round's draft (those a disposition may point at)."""
+    version = round_.version
+    nxt = session.scalar(
+        select(DraftVersion)
+        .where(DraftVersion.draft_id == version.draft_id, DraftVersion.number > version.number)
+        .order_by(DraftVersion.number)
+        .limit(1)
+    )
+    if nxt is None:
+        return []
+    return list(session.scalars(select(Clause).where(Clause.version_id == nxt.id).order_by(Clause.position)))
+
+
+def record_disposition(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    kind: DispositionKind,
+    observation: str,
+    answer_clause_id: int | None = None,
+    now: datetime | None = None,
+) -> Disposition:
+    """The organiser records (or revises) the disposition of an accepted comment of a closed round."""
+    policy.require(actor, Permission.DISPOSITION_MANAGE)
+    now = now or utcnow()
+    round_ = session.get(Round, comment.round_id)
+    if round_.phase(now) not in ANSWERABLE:
+        raise Conflict(_("Dispositions are recorded once the round has closed."))
+    if comment.status is not CommentStatus.ACCEPTED:
+        raise Conflict(_("Only accepted comments receive a disposition."))
+    observation = observation.strip()
+    if len(observation) > MAX_OBSERVATION:
+        raise Invalid(_("An observation may have at most %(n)d characters.", n=MAX_OBSERVATION), "observation")
+    if kind is not DispositionKind.ACCEPTED and not observation:
+        raise Invalid(_("Explain the disposition in the observation."), "observation")
+    if answer_clause_id is not None and answer_clause_id not in {c.id for c in later_clauses(session, round_)}:
+        raise Invalid(_("Choose a clause of the next version of the text."), "answer_clause")
+    disposition = session.scalar(select(Disposition).where(Disposition.comment_id == comment.id))
+    action = "disposition.revise"
+    if disposition is None:
+        action = "disposition.record"
+        disposition = Disposition(comment_id=comment.id, round_id=round_.id, recorded_at=now, recorded_by_id=actor.id)
+        session.add(disposition)
+    disposition.kind, disposition.observation = kind, observation
+    disposition.answer_clause_id = answer_clause_id
+    disposition.updated_at = now
+    audit.record(session, actor=actor, action=action, subject=disposition, summary=kind.value, comment_id=comment.id)
+    session.flush()
+    return disposition
+
+
+def release_dispositions(session: Session, *, actor: User, round_: Round, now: datetime | None = None) -> int:
+    """The organiser releases every drafted disposition of the round at once; how many were released."""
+    policy.require(actor, Permission.DISPOSITION_MANAGE)
+    now = now or utcnow()
+    if round_.phase(now) not in ANSWERABLE:
+        raise Conflict(_("Dispositions are released once the round has closed."))
+    released = release_drafted(session, actor=actor, round_=round_, now=now)
+    if not released:
+        raise Conflict(_("There are no drafted dispositions to release."))
+    return released
+
+
+def release_drafted(session: Session, *, actor: User, round_: Round, now: datetime) -> int:
+    """Release the round's drafted dispositions and tell their authors (also run at publication,
+    whose moderator approval is the permission that counts there)."""
+    rows = session.execute(
+        select(Disposition, User)
+        .join(Comment, Comment.id == Disposition.comment_id)
+        .join(User, User.id == Comment.author_id)
+        .where(Disposition.round_id == round_.id, Disposition.released_at.is_(None))
+    ).all()
+    authors: dict[int, tuple[User, int]] = {}
+    for disposition, author in rows:
+        disposition.released_at, disposition.released_by_id = now, actor.id
+        authors[author.id] = (author, authors.get(author.id, (author, 0))[1] + 1)
+    if rows:
+        audit.record(
+            session, actor=actor, action="disposition.release", subject=round_, summary=str(len(rows)), count=len(rows)
+        )
+        url = url_for("dispositions.index", round_id=round_.id, _external=True) if has_request_context() else ""
+        for author, count in authors.values():
+            if author.is_active_flag:
+                mailer.queue_email(
+                    session, "dispositions_released", author.email, user=author, round=round_, count=count, url=url
+                )
+    session.flush()
+    return len(rows)
+
+
+def acknowledge(
+    session: Session,
+    *,
+    actor: User,
+    disposition: Disposition,
+    kind: AcknowledgementKind,
+    reason: str,
+    now: datetime | None = None,
+) -> Acknowledgement:
+    """The commenter (or their focal point) answers a released disposition; a new answer replaces the last."""
+    comment = session.get(Comment, disposition.comment_id)
+    policy.require(actor, Permission.DISPOSITION_ACKNOWLEDGE, comment)
+    if not disposition.is_released:
+        raise NotAllowed(_("This disposition has not been released yet."))
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise Invalid(_("A reason may have at most %(n)d characters.", n=MAX_REASON), "reason")
+    if kind is AcknowledgementKind.OBJECTION and not reason:
+        raise Invalid(_("Say briefly why you maintain your objection."), "reason")
+    now = now or utcnow()
+    ack = session.scalar(select(Acknowledgement).where(Acknowledgement.disposition_id == disposition.id))
+    if ack is None:
+        ack = Acknowledgement(disposition_id=disposition.id, created_at=now, author_id=actor.id, kind=kind)
+        session.add(ack)
+    ack.kind, ack.reason, ack.author_id, ack.updated_at = kind, reason, actor.id, now
+    audit.record(session, actor=actor, action=f"disposition.{kind.value}", subject=disposition, reason=reason)
+    session.flush()
+    return ack
+
+
+def carried_forward(session: Session, round_: Round, keys: set[str | None]) -> tuple[DraftVersion | None, dict]:
+    """The next version of the round's draft and, per clause key, whether it is changed,
+    unchanged or deleted there (general comments: "general")."""
+    version = round_.version
+    nxt = session.scalar(
+        select(DraftVersion)
+        .where(DraftVersion.draft_id == version.draft_id, DraftVersion.number > version.number)
+        .order_by(DraftVersion.number)
+        .limit(1)
+    )
+    if nxt is None:
+        return None, {}
+    rows = session.execute(
+        select(Clause.version_id, Clause.key, Clause.number, Clause.heading, Clause.body).where(
+            Clause.version_id.in_([version.id, nxt.id])
+        )
+    ).all()
+    by_version: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for row in rows:
+        by_version[row.version_id][row.key] = (row.number, row.heading, row.body)
+    old, new = by_version[version.id], by_version[nxt.id]
+    status = {}
+    for key in keys:
+        if key is None:
+            status[key] = "general"
+        elif key not in new:
+            status[key] = "deleted"
+        else:
+            status[key] = "unchanged" if old.get(key) == new[key] else "changed"
+    return nxt, status

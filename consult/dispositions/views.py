@@ -1,0 +1,212 @@
+"""The dispositions page of a round: record, release, acknowledge, and the open objections."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult import policy
+from consult.comments.models import Comment, CommentType
+from consult.consultations.models import Consultation
+from consult.db import get_session, utcnow
+from consult.dispositions import bp, services
+from consult.dispositions.forms import (
+    ACK_LABELS,
+    CARRIED_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    AcknowledgementForm,
+    DispositionForm,
+    ReleaseForm,
+)
+from consult.dispositions.models import AcknowledgementKind, Disposition, DispositionKind
+from consult.dispositions.queries import STATUSES, answerable, disposition_page
+from consult.drafts.models import Clause
+from consult.errors import DomainError
+from consult.policy import Permission
+from consult.rounds.views import _filters, _groups, _parse_after, visible_round
+from consult.web import flash_ok, permission_required
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _answer_choices(later: list[Clause]) -> list[tuple[int, str]]:
+    return [(0, _("No particular clause"))] + [(c.id, f"{c.number} {c.heading}") for c in later]
+
+
+@bp.route("/rounds/<int:round_id>/dispositions")
+def index(round_id: int):
+    """Every accepted comment of the round the viewer may see, with its disposition and replies."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    now = utcnow()
+    groups = _groups(db)
+    filters = _filters(groups)
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else None
+    if status == "drafted" and not policy.sees_all_comments(current_user):
+        status = None
+    page = disposition_page(db, round_, current_user, filters, status, _parse_after(request.args.get("after")), now)
+    clauses = list(db.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position)))
+    next_version, carried = services.carried_forward(db, round_, {r.comment.clause_key for r in page.rows})
+    later = services.later_clauses(db, round_) if policy.can(current_user, Permission.DISPOSITION_MANAGE) else []
+    later_by_id = {c.id: c for c in later} or {
+        c.id: c
+        for c in db.scalars(
+            select(Clause).where(Clause.id.in_({r.disposition.answer_clause_id for r in page.rows if r.disposition}))
+        )
+    }
+
+    def disposition_form(row):
+        d = row.disposition
+        form = DispositionForm(
+            formdata=None,
+            prefix=f"c{row.comment.id}",
+            data={
+                "kind": d.kind.value if d else DispositionKind.NOTED.value,
+                "observation": d.observation if d else "",
+                "answer_clause": (d.answer_clause_id or 0) if d else 0,
+            },
+        )
+        form.answer_clause.choices = _answer_choices(later)
+        return form
+
+    def ack_form(row):
+        ack = row.acknowledgement
+        return AcknowledgementForm(
+            formdata=None,
+            prefix=f"a{row.disposition.id}",
+            data={"kind": ack.kind.value if ack else None, "reason": ack.reason if ack else ""},
+        )
+
+    return render_template(
+        "dispositions/index.html",
+        round=round_,
+        consultation=db.get(Consultation, round_.consultation_id),
+        page=page,
+        clauses=clauses,
+        clause_by_key={c.key: c for c in clauses},
+        groups=groups,
+        filters=filters,
+        status=status,
+        statuses=[s for s in STATUSES if s != "drafted" or policy.sees_all_comments(current_user)],
+        comment_types=list(CommentType),
+        phase=round_.phase(now),
+        answerable_phase=round_.phase(now) in services.ANSWERABLE,
+        next_version=next_version,
+        carried=carried,
+        later_by_id=later_by_id,
+        disposition_form=disposition_form,
+        ack_form=ack_form,
+        release_form=ReleaseForm(formdata=None),
+        KIND_LABELS=KIND_LABELS,
+        ACK_LABELS=ACK_LABELS,
+        DISPOSITION_STATUS_LABELS=STATUS_LABELS,
+        CARRIED_LABELS=CARRIED_LABELS,
+    )
+
+
+def _back(round_id: int, anchor: str = "") -> str:
+    return url_for("dispositions.index", round_id=round_id) + anchor
+
+
+def _answerable_comment(db, comment_id: int) -> Comment:
+    if not 0 < comment_id < 2**62:
+        abort(404)
+    comment = db.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    round_ = visible_round(db, comment.round_id)
+    if (
+        db.scalar(select(Comment.id).where(Comment.id == comment_id, answerable(round_, current_user, utcnow())))
+        is None
+    ):
+        abort(404)
+    return comment
+
+
+@bp.route("/comments/<int:comment_id>/disposition", methods=["POST"])
+@permission_required(Permission.DISPOSITION_MANAGE)
+def record(comment_id: int):
+    """The organiser records or revises a comment's disposition (drafted until released)."""
+    db = get_session()
+    comment = _answerable_comment(db, comment_id)
+    round_ = visible_round(db, comment.round_id)
+    form = DispositionForm(prefix=f"c{comment.id}")
+    form.answer_clause.choices = _answer_choices(services.later_clauses(db, round_))
+    target = _back(round_.id, f"#comment-{comment.id}")
+    if not form.validate():
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        flash(_("Nothing was changed: %(problems)s", problems=problems), "error")
+        return redirect(target)
+    try:
+        services.record_disposition(
+            db,
+            actor=_me(),
+            comment=comment,
+            kind=DispositionKind(form.kind.data),
+            observation=form.observation.data or "",
+            answer_clause_id=form.answer_clause.data or None,
+        )
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(target)
+    db.commit()
+    flash_ok(_("Disposition saved. It stays private until you release the round's dispositions."))
+    return redirect(target)
+
+
+@bp.route("/rounds/<int:round_id>/dispositions/release", methods=["POST"])
+@permission_required(Permission.DISPOSITION_MANAGE)
+def release(round_id: int):
+    """The organiser releases every drafted disposition of the round; their authors are told."""
+    db = get_session()
+    round_ = visible_round(db, round_id)
+    try:
+        count = services.release_dispositions(db, actor=_me(), round_=round_)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(_back(round_id))
+    db.commit()
+    flash_ok(_("%(n)d dispositions released; their authors have been told.", n=count))
+    return redirect(_back(round_id))
+
+
+@bp.route("/dispositions/<int:disposition_id>/acknowledge", methods=["POST"])
+@permission_required(Permission.DISPOSITION_ACKNOWLEDGE)
+def acknowledge(disposition_id: int):
+    """The commenter (or their focal point) answers a released disposition."""
+    db = get_session()
+    if not 0 < disposition_id < 2**62:
+        abort(404)
+    disposition = db.scalar(
+        select(Disposition).where(Disposition.id == disposition_id, policy.disposition_visibility(current_user))
+    )
+    if disposition is None:
+        abort(404)
+    comment = _answerable_comment(db, disposition.comment_id)
+    if not policy.can(current_user, Permission.DISPOSITION_ACKNOWLEDGE, comment):
+        abort(403)
+    form = AcknowledgementForm(prefix=f"a{disposition.id}")
+    target = _back(comment.round_id, f"#comment-{comment.id}")
+    if not form.validate() or form.kind.data not in AcknowledgementKind._value2member_map_:
+        flash(_("Choose whether you are satisfied or maintain your objection."), "error")
+        return redirect(target)
+    try:
+        services.acknowledge(
+            db,
+            actor=_me(),
+            disposition=disposition,
+            kind=AcknowledgementKind(form.kind.data),
+            reason=form.reason.data or "",
+        )
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(target)
+    db.commit()
+    flash_ok(_("Your answer has been recorded."))
+    return redirect(target)

@@ -1,0 +1,12 @@
+"""The import form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+
+from consult.forms import BaseForm
+
+
+class ImportForm(BaseForm):
+    sheet = FileField(_l("Filled-in comment sheet (XLSX)"), validators=[FileRequired()])
