@@ -4,8 +4,8 @@ from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.comments.models import Comment, CommentReport
 from consult.consultations.models import Consultation
-from consult.dispositions.models import Acknowledgement, Disposition
 from consult.digests.models import Digest, EmailPreference, OutboxMessage
+from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.rounds.models import Round, RoundVisibility
 
