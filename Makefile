@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export
+.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -105,3 +105,7 @@ messages: setup-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## bench-digest: build and send a digest to 10,000 recipients through a local aiosmtpd sink
+bench-digest: setup-dev
+	$(BIN)/python bench/digest.py --recipients 10000

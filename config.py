@@ -83,6 +83,17 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_SENDER", "consult <noreply@consult.localhost>")
     MAIL_CONSOLE = env_bool("MAIL_CONSOLE", True)
+    # The outbox: a sender's claim on a row lasts this long (then a crashed sender's rows are
+    # taken over); failed attempts wait MAIL_RETRY_SECONDS, doubling up to the maximum.
+    MAIL_CLAIM_SECONDS = int(env("MAIL_CLAIM_SECONDS", "300"))
+    MAIL_RETRY_SECONDS = int(env("MAIL_RETRY_SECONDS", "60"))
+    MAIL_RETRY_MAX_SECONDS = int(env("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+    MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "8"))
+    # Links in emails sent outside a request (cron, RQ workers) start with this.
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Personal digests go out from this hour in each person's timezone.
+    DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
+    MAIL_QUEUE = env("MAIL_QUEUE", "mail")  # the RQ queue that workers listen on
 
     # Internationalisation: times stored in UTC, shown in the viewer's timezone.
     BABEL_DEFAULT_LOCALE = "en"

@@ -64,6 +64,10 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str | None:
+    from flask import g
+
+    if g.get("email_timezone"):  # an email being rendered for its recipient
+        return g.email_timezone
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -85,6 +89,7 @@ BLUEPRINTS = (
     "moderation",
     "dispositions",
     "exports",
+    "digests",
 )
 
 
