@@ -299,9 +299,54 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
             until=datetime.fromisoformat(p["until"]),
         ),
     )
-    if content.without(content.own_comment_ids(user.id)).is_empty():
+    until = datetime.fromisoformat(p["until"])
+    since = datetime.fromisoformat(p["since"]) if p.get("since") else until - timedelta(days=7)
+    answers = own_dispositions(session, user, since, until)
+    if content.without(content.own_comment_ids(user.id)).is_empty() and not answers:
         return None
-    return {"notice": "digest", "content": content, "intro": "", "consultation": None, "cache_key": key}
+    return {
+        "notice": "digest",
+        "content": content,
+        "intro": "",
+        "consultation": None,
+        "cache_key": key,
+        "dispositions": answers,
+    }
+
+
+def own_dispositions(session: Session, user: User, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The secretariat's answers to the person's own comments released in [since, until), at most 50.
+
+    Personal (they concern only the author), so not part of the per-class content.
+    """
+    from consult.dispositions.forms import KIND_LABELS
+    from consult.dispositions.models import Disposition
+
+    rnd = aliased(Round)  # the policy's round condition correlates on Round itself
+    rows = session.execute(
+        select(Disposition, Comment, rnd.title)
+        .join(Comment, Comment.id == Disposition.comment_id)
+        .join(rnd, rnd.id == Comment.round_id)
+        .where(
+            Comment.author_id == user.id,
+            policy.comment_visibility(user, until),
+            policy.disposition_visibility(user),
+            Disposition.released_at >= since,
+            Disposition.released_at < until,
+        )
+        .order_by(Disposition.released_at.desc(), Disposition.id.desc())
+        .limit(50)
+    ).all()
+    return [
+        {
+            "round": title,
+            "comment": comment.body,
+            "kind": str(KIND_LABELS[disposition.kind]),
+            "observation": disposition.observation,
+            "url": url_for("dispositions.index", round_id=comment.round_id, _external=True),
+        }
+        for disposition, comment, title in rows
+    ]
 
 
 def _organiser_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
@@ -363,6 +408,16 @@ def _comment_notice(notice: Notice):
     return render
 
 
+def _dispositions_notice(
+    session: Session, user: User, row: OutboxMessage, _cache: RenderCache
+) -> dict[str, Any] | None:
+    round_ = _visible_round(session, user, row.params["round_id"])
+    if round_ is None:
+        return None
+    url = url_for("dispositions.index", round_id=round_.id, _external=True)
+    return {"notice": Notice.DISPOSITION_RELEASED.value, "round": round_, "url": url, "count": row.params["count"]}
+
+
 RENDERERS = {
     "digest": _personal_digest,
     "organiser_digest": _organiser_digest,
@@ -371,4 +426,5 @@ RENDERERS = {
     "round_published": _round_notice(Notice.ROUND_PUBLISHED),
     "comment_decided": _comment_notice(Notice.COMMENT_DECIDED),
     "comment_waiting": _comment_notice(Notice.COMMENT_WAITING),
+    "dispositions_released": _dispositions_notice,
 }

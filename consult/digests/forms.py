@@ -28,6 +28,7 @@ class PreferencesForm(BaseForm):
     round_published = BooleanField(_l("A round's results are published"))
     comment_decided = BooleanField(_l("My comment was accepted, rejected or hidden"))
     comment_waiting = BooleanField(_l("A comment waits for my sign-off or moderation"))
+    disposition_released = BooleanField(_l("The secretariat answered my comments (dispositions released)"))
     organiser_digest = BooleanField(_l("Digests sent by the organisers"))
 
 

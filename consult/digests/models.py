@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.auth.models import enum_column
@@ -46,6 +46,7 @@ class Notice(enum.StrEnum):
     ROUND_PUBLISHED = "round_published"
     COMMENT_DECIDED = "comment_decided"  # accepted, rejected or hidden
     COMMENT_WAITING = "comment_waiting"  # waits for my sign-off or moderation
+    DISPOSITION_RELEASED = "disposition_released"  # the secretariat answered my comments
     ORGANISER_DIGEST = "organiser_digest"
 
 
@@ -108,6 +109,7 @@ class EmailPreference(Base):
     round_published: Mapped[bool] = mapped_column(Boolean, default=True)
     comment_decided: Mapped[bool] = mapped_column(Boolean, default=True)
     comment_waiting: Mapped[bool] = mapped_column(Boolean, default=True)
+    disposition_released: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     organiser_digest: Mapped[bool] = mapped_column(Boolean, default=True)
     # The digest cursor: comments up to this id have been considered (by id, not by clock).
     last_digest_comment_id: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import audit, mailer, policy
+from consult import audit, policy
 from consult.auth.models import User
 from consult.comments.models import Comment, CommentStatus
 from consult.db import utcnow
@@ -109,14 +108,24 @@ def release_drafted(session: Session, *, actor: User, round_: Round, now: dateti
         disposition.released_at, disposition.released_by_id = now, actor.id
         authors[author.id] = (author, authors.get(author.id, (author, 0))[1] + 1)
     if rows:
-        audit.record(
+        entry = audit.record(
             session, actor=actor, action="disposition.release", subject=round_, summary=str(len(rows)), count=len(rows)
         )
-        url = url_for("dispositions.index", round_id=round_.id, _external=True) if has_request_context() else ""
+        session.flush()
+        # Each author is told once per release, through the outbox (switchable in their settings).
+        from consult.digests.models import Notice
+        from consult.digests.services import notify
+
         for author, count in authors.values():
             if author.is_active_flag:
-                mailer.queue_email(
-                    session, "dispositions_released", author.email, user=author, round=round_, count=count, url=url
+                notify(
+                    session,
+                    Notice.DISPOSITION_RELEASED,
+                    "dispositions_released",
+                    [author],
+                    f"dispositions_released:e{entry.id}",
+                    round_id=round_.id,
+                    count=count,
                 )
     session.flush()
     return len(rows)

@@ -136,3 +136,34 @@ def test_frequency_none_sends_nothing(app, session, people, smtp):
     assert session.get(EmailPreference, reader.id).digest_frequency is DigestFrequency.NONE
     statuses = set(session.scalars(select(OutboxMessage.status)))
     assert OutboxStatus.PENDING not in statuses
+
+
+def test_released_dispositions_on_ones_own_comments_make_a_digest(app, session, people, smtp):
+    from consult.dispositions import services as dispositions
+    from consult.dispositions.models import DispositionKind
+
+    author, other = people["participant:industry"], people["participant:igo"]
+    round_ = make_round(session, Phase.CLOSED)
+    comment = make_comment(session, round_, author, body="An industry view")
+    _daily(session, author, other)
+    dispositions.record_disposition(
+        session,
+        actor=people["organiser"],
+        comment=comment,
+        kind=DispositionKind.PARTIALLY_ACCEPTED,
+        observation="SECRETARIAT-ANSWER on the vendors' timelines",
+    )
+    session.commit()
+    # Nothing new before the release: drafted dispositions are private.
+    run_digests(app, session, now=later(1))
+    assert smtp.to(author.email) == []
+    dispositions.release_dispositions(session, actor=people["organiser"], round_=round_, now=later(1.5))
+    session.commit()
+    smtp.clear()
+
+    run_digests(app, session, now=later(2))
+
+    (digest,) = [m for m in smtp.to(author.email) if "new for you" in m["Subject"]]
+    assert "SECRETARIAT-ANSWER" in text_of(digest) and "SECRETARIAT-ANSWER" in html_of(digest)
+    assert "Partially accepted" in text_of(digest)
+    assert all("SECRETARIAT-ANSWER" not in text_of(m) for m in smtp.to(other.email))

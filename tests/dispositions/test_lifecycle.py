@@ -192,3 +192,22 @@ def test_recording_through_the_page(app, session, people, login_as, closed):
     assert post(sign_in(app, login_as, session, people, "organiser"), url, body).status_code == 302
     fresh(session)
     assert session.scalar(select(Disposition.kind)) is DispositionKind.PARTIALLY_ACCEPTED
+
+
+def test_release_notice_counts_the_authors_comments_and_can_be_switched_off(session, people, smtp, closed):
+    from consult.digests import services as email_services
+
+    round_, comment = closed
+    second = make_comment(session, round_, people["participant:governments"], "k2")
+    switched_off = make_comment(session, round_, people["participant:industry"], "k3")
+    email_services.preference_for(session, people["participant:industry"]).disposition_released = False
+    for c in (comment, second, switched_off):
+        record(session, people, c)
+    session.commit()
+    services.release_dispositions(session, actor=people["organiser"], round_=round_)
+    session.commit()
+    (message,) = smtp.to("governments@example.org")
+    text = message.get_payload()[0].get_payload(decode=True).decode()
+    assert "2 of your comments" in text
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert smtp.to("industry@example.org") == []
