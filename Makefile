@@ -14,7 +14,7 @@ WAPITI_VERSION := 3.2.3
 BANDIT_VERSION := 1.9.4
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-ops scan lint format messages setup setup-dev clean bench-export
+.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest test-ops scan
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,13 +51,47 @@ run: setup
 test: setup-dev
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-## test-slow: the tests that start real servers (gunicorn under load), on SQLite
+## test-slow: the tests that start real servers (gunicorn under load), on SQLite; not the browser ones
 test-slow: setup-dev
-	$(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "slow and not browser" $(PYTEST_ARGS)
 
 ## test-pg: every test, slow ones included, against PostgreSQL on 127.0.0.1:5432, database `test`
+## (not the browser journeys: they serve a SQLite file of their own whatever the database)
 test-pg: setup-dev
-	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+# What the browser tests need from Debian: its chromium (a browser download, `playwright install`,
+# does not work here), Java for the Nu HTML checker, npm for the checkers. Installed when missing
+# and we are root.
+BROWSER_APT_CHECKS := chromium:chromium java:default-jre-headless npm:npm
+
+## browser-setup: Debian's chromium (and Java, npm) when missing
+browser-setup:
+	@missing=""; for check in $(BROWSER_APT_CHECKS); do \
+	  command -v $${check%%:*} >/dev/null 2>&1 || missing="$$missing $${check#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "The browser tests need: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	fi
+
+## a11y-setup: axe-core and vnu-jar from tools/a11y/package-lock.json (no install scripts:
+## vnu-jar's would download a Java runtime; the machine's Java runs it)
+a11y-setup: tools/a11y/node_modules/.package-lock.json
+
+tools/a11y/node_modules/.package-lock.json: tools/a11y/package-lock.json | browser-setup
+	npm ci --prefix tools/a11y --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## test-browser: journeys in headless Chromium with axe-core and the Nu HTML checker (P6)
+test-browser: setup-dev browser-setup a11y-setup
+	$(BIN)/python -m pytest -q -m browser $(PYTEST_ARGS)
+
+## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
+bench: setup-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 ## test-ops: backups under write load and the production configuration (3 gunicorn workers,
 ## PostgreSQL, Redis), against OPS_PG_URL and OPS_REDIS_URL
@@ -97,3 +131,7 @@ messages: setup-dev
 
 clean:
 	rm -rf $(VENV) .venv-bandit .venv-wapiti scan-out .pytest_cache .ruff_cache
+
+## bench-digest: build and send a digest to 10,000 recipients through a local aiosmtpd sink
+bench-digest: setup-dev
+	$(BIN)/python bench/digest.py --recipients 10000

@@ -85,6 +85,17 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_SENDER", "consult <noreply@consult.localhost>")
     MAIL_CONSOLE = env_bool("MAIL_CONSOLE", True)
+    # The outbox: a sender's claim on a row lasts this long (then a crashed sender's rows are
+    # taken over); failed attempts wait MAIL_RETRY_SECONDS, doubling up to the maximum.
+    MAIL_CLAIM_SECONDS = int(env("MAIL_CLAIM_SECONDS", "300"))
+    MAIL_RETRY_SECONDS = int(env("MAIL_RETRY_SECONDS", "60"))
+    MAIL_RETRY_MAX_SECONDS = int(env("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+    MAIL_MAX_ATTEMPTS = int(env("MAIL_MAX_ATTEMPTS", "8"))
+    # Links in emails sent outside a request (cron, RQ workers) start with this.
+    PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Personal digests go out from this hour in each person's timezone.
+    DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
+    MAIL_QUEUE = env("MAIL_QUEUE", "mail")  # the RQ queue that workers listen on
 
     # Internationalisation: times stored in UTC, shown in the viewer's timezone.
     BABEL_DEFAULT_LOCALE = "en"
@@ -95,6 +106,8 @@ class Config:
     # Forms and uploads.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PAGE_SIZE = 20
+    # `make bench` only: a hello-world endpoint to compare pages with, under the same settings.
+    BENCH_ENDPOINTS = env_bool("BENCH", False)
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.
     PROXY_FIX = int(env("PROXY_FIX", "0"))
 

@@ -31,6 +31,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_blueprints(app)
     register_cli(app)
+    if app.config["BENCH_ENDPOINTS"]:
+        app.add_url_rule("/_bench/hello", "bench_hello", lambda: "hello, world")
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -62,6 +64,10 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str | None:
+    from flask import g
+
+    if g.get("email_timezone"):  # an email being rendered for its recipient
+        return g.email_timezone
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -83,6 +89,7 @@ BLUEPRINTS = (
     "moderation",
     "dispositions",
     "exports",
+    "digests",
 )
 
 

@@ -19,6 +19,7 @@ MIGRATIONS_DIR = BASE_DIR / "migrations"
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="The demo consultation.")
 users_cli = AppGroup("users", help="Accounts.")
+digests_cli = AppGroup("digests", help="Notifications and digests by email.")
 
 
 def alembic_config() -> AlembicConfig:
@@ -115,8 +116,43 @@ def create_admin(email: str, name: str, password: str | None) -> None:
         click.echo(f"Password: {password}  (change it on the account page)")
 
 
+@digests_cli.command("send")
+@click.option(
+    "--reclaim-after",
+    type=float,
+    default=None,
+    help="Take over rows another sender claimed this many seconds ago (default MAIL_CLAIM_SECONDS).",
+)
+def digests_send(reclaim_after: float | None) -> None:
+    """Queue due notifications and digests, then send every due email (run it from cron)."""
+    from consult import mailer
+    from consult.db import utcnow
+    from consult.digests import services
+
+    session = get_session()
+    now = utcnow()
+    notifications = services.queue_round_events(session, now)
+    digests = services.queue_due_digests(session, now)
+    session.info.pop(mailer.QUEUED_IDS, None)  # sent below with everything else that is due
+    session.commit()
+    click.echo(f"Queued {notifications} notification(s) and {digests} digest(s).")
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from consult.digests.jobs import enqueue_delivery
+
+        enqueue_delivery(app, None)
+        click.echo("Sending is left to the RQ workers.")
+        return
+    report = mailer.deliver(app, lease_seconds=reclaim_after)
+    click.echo(
+        f"Sent {report.sent}, nothing new for {report.skipped}, will retry {report.retried}, failed {report.failed}."
+    )
+    for error in sorted(set(report.errors))[:5]:
+        click.echo(f"  error: {error}", err=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, demo_cli, users_cli):
+    for group in (db_cli, demo_cli, users_cli, digests_cli):
         app.cli.add_command(group)
     os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")

@@ -4,6 +4,7 @@ from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.comments.models import Comment, CommentReport
 from consult.consultations.models import Consultation
+from consult.digests.models import Digest, EmailPreference, OutboxMessage
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.rounds.models import Round, RoundVisibility
@@ -16,10 +17,13 @@ __all__ = [
     "CommentReport",
     "Consultation",
     "Disposition",
+    "Digest",
     "Draft",
     "DraftVersion",
+    "EmailPreference",
     "Invitation",
     "Organisation",
+    "OutboxMessage",
     "Role",
     "Round",
     "RoundVisibility",

@@ -47,6 +47,7 @@ class Permission(enum.StrEnum):
     REPORT_HANDLE = "report:handle"
     DISPOSITION_MANAGE = "disposition:manage"  # record and release the secretariat's answers
     DISPOSITION_ACKNOWLEDGE = "disposition:acknowledge"  # satisfied / objection maintained
+    DIGEST_SEND = "digest:send"
 
 
 _PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
             Permission.ORGANISATION_MANAGE,
+            Permission.DIGEST_SEND,
         }
     ),
     # Administrators run the platform; they do not take part in, moderate or read consultations'
@@ -277,6 +279,41 @@ def _comment_rule(user: Any, now: Any) -> Any:
         Comment.hidden_at.is_(None),
     )
     return or_(Comment.author_id == user.id, colleagues, and_(public_and_accepted, rule_allows))
+
+
+def visibility_class(user: Any) -> tuple:
+    """People with equal classes see the same comments and rounds, apart from their own
+    comments (the `author_id` term of `comment_visibility`) and, in attribution, their own
+    authorship. Digests build one filtered query per class instead of one per recipient; keep
+    this in step with `comment_visibility`, `round_visibility` and `can_see_attribution`."""
+    if not _authenticated(user):
+        return ("anonymous",)
+    group_id = user.organisation.stakeholder_group_id if user.organisation_id is not None else None
+    return (
+        sees_all_comments(user),
+        has_permission(user, Permission.ROUND_VIEW_UNAPPROVED),
+        user.organisation_id,
+        group_id,
+    )
+
+
+class _ClassMember:
+    """A signed-in stand-in that authored nothing, with `user`'s role and organisation."""
+
+    is_authenticated = True
+    is_active = True
+    id = -1
+
+    def __init__(self, user: Any) -> None:
+        self.role = user.role
+        self.organisation_id = user.organisation_id
+        self.organisation = user.organisation
+
+
+def class_member(user: Any) -> Any:
+    """Someone in `user`'s visibility class who wrote nothing: what they may see is what every
+    member of the class sees, apart from each member's own comments."""
+    return _ClassMember(user) if _authenticated(user) else user
 
 
 def visible_comments(stmt: Any, user: Any, now: Any = None) -> Any:

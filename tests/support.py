@@ -28,6 +28,7 @@ from consult import tokens
 from consult.auth.models import Invitation, Role, User
 from consult.consultations.models import Consultation
 from consult.db import Base, utcnow
+from consult.digests.models import Digest
 from tests import factories
 
 HOST = "consult.test"  # SERVER_NAME in the root `app_config`
@@ -140,6 +141,7 @@ class World:
     disposition_id: int = 0  # released, on the governments participant's comment in the closed round
     # More objects by name, for the object dimension of the access matrix and for the crawler.
     objects: dict[str, int] = field(default_factory=dict)
+    digest_id: int = 0  # an organiser digest of the public consultation
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -149,6 +151,7 @@ class World:
             "group_id": self.group_id,
             "invitation_id": self.invitation_id,
             "consultation_id": self.public_consultation_id,
+            "digest_id": self.digest_id,
             "token": "not-a-valid-token",
             "draft_id": self.draft_id,
             "version_id": self.version_id,
@@ -226,6 +229,10 @@ def build_world(session: Session, people: factories.People) -> World:
         hidden_consultation_id=make_consultation(session, "Incident response (in preparation)", public=False).id,
     )
     _add_rounds_and_comments(session, people, world)
+    digest = Digest(consultation_id=world.public_consultation_id, intro="Welcome", sent_at=utcnow())
+    session.add(digest)
+    session.flush()
+    world.digest_id = digest.id
     session.commit()
     return world
 

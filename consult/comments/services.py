@@ -20,6 +20,7 @@ from consult import audit, policy
 from consult.auth.models import Role, User
 from consult.comments.models import Attribution, Comment, CommentReport, CommentStatus, CommentType
 from consult.db import utcnow
+from consult.digests import services as email
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.policy import Permission
@@ -166,7 +167,10 @@ def save_comment(
         if existing is None:
             raise
         return existing, False
-    audit.record(session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment)
+    event = audit.record(
+        session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
+    )
+    email.notify_comment_waiting(session, comment, event)
     return comment, True
 
 
@@ -201,7 +205,8 @@ def update_comment(
         comment.status = status_after_submit(session, round_, actor)
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
-    audit.record(session, actor=actor, action="comment.edit", subject=comment)
+    event = audit.record(session, actor=actor, action="comment.edit", subject=comment)
+    email.notify_comment_waiting(session, comment, event)
     return comment
 
 
@@ -243,13 +248,14 @@ def sign_off(
         comment.status = CommentStatus.DRAFT
         comment.returned_reason = reason.strip()[:MAX_REASON]
     comment.updated_at = now
-    audit.record(
+    event = audit.record(
         session,
         actor=actor,
         action="comment.signoff" if accept else "comment.return",
         subject=comment,
         reason=reason,
     )
+    email.notify_comment_waiting(session, comment, event)
     return comment
 
 
@@ -275,13 +281,14 @@ def moderate(
     comment.rejection_reason = "" if accept else reason.strip()[:MAX_REASON]
     comment.moderated_by_id = actor.id
     comment.updated_at = now or utcnow()
-    audit.record(
+    event = audit.record(
         session,
         actor=actor,
         action="comment.accept" if accept else "comment.reject",
         subject=comment,
         reason=reason,
     )
+    email.notify_comment_decided(session, comment, event, "accepted" if accept else "rejected")
     return comment
 
 
@@ -314,7 +321,8 @@ def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: d
     comment.hidden_at = now or utcnow()
     comment.hidden_by_id = actor.id
     comment.hidden_reason = reason.strip()[:MAX_REASON]
-    audit.record(session, actor=actor, action="comment.hide", subject=comment, reason=comment.hidden_reason)
+    event = audit.record(session, actor=actor, action="comment.hide", subject=comment, reason=comment.hidden_reason)
+    email.notify_comment_decided(session, comment, event, "hidden")
     return comment
 
 

@@ -19,6 +19,7 @@ from consult import audit, policy
 from consult.auth.models import StakeholderGroup, User
 from consult.consultations.models import Consultation
 from consult.db import utcnow
+from consult.digests import services as email
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Conflict, Invalid, NotFound
 from consult.policy import Permission
@@ -177,6 +178,8 @@ def approve_round(
     round_.status = RoundStatus.APPROVED
     round_.approved_by_id = actor.id
     audit.record(session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason)
+    if round_.is_open(now):
+        email.notify_round_opened(session, round_)  # later openings are found by the cron
     return round_
 
 
@@ -313,6 +316,7 @@ def publish(session: Session, *, actor: User, round_: Round, reason: str = "", n
 
     # Dispositions drafted by then are released with the results (their authors are told).
     release_drafted(session, actor=actor, round_=round_, now=now)
+    email.notify_round_published(session, round_)
     return round_
 
 

@@ -225,9 +225,15 @@ def detail(round_id: int):
             choices.extend(_clause_choices(db, round_))
         return comment_form(db, round_, prefix=form_prefix(clause_key), choices=choices, clause=clause_key or "general")
 
+    # The comment form is rendered where the person asked for it (one form, not one per clause:
+    # a page of forms costs more than the draft and its comments together).
+    comment_on = request.args.get("comment_on", "")[:32]
+    if comment_on != "general" and comment_on not in {c.key for c in page.clauses}:
+        comment_on = ""
     return render_template(
         "rounds/detail.html",
         new_comment_form=new_comment_form,
+        comment_on=comment_on,
         round=round_,
         consultation=consultation,
         page=page,

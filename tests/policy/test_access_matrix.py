@@ -163,6 +163,16 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("exports.import_template", "GET"):        (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "GET"):           (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "POST"):          (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
+    # Email: one's own settings; unsubscribe links (an invalid token: 404 for everyone) ...
+    ("digests.preferences", "GET"):            (LOGIN,  200,   200,    200,    200,    200),
+    ("digests.preferences", "POST"):           (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("digests.unsubscribe_confirm", "GET"):    (404,    404,   404,    404,    404,    404),
+    ("digests.unsubscribe", "POST"):           (404,    404,   404,    404,    404,    404),
+    # ... and the organisers' digests (the secretariat sends them; admins and moderators do not).
+    ("digests.compose", "GET"):                (LOGIN,  403,   403,    403,    200,    403),
+    ("digests.compose", "POST"):               (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("digests.detail", "GET"):                 (LOGIN,  403,   403,    403,    200,    403),
+    ("digests.retry", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
 }  # fmt: skip
 
 # The object dimension: the same rule on a different object, or with a body that acts.

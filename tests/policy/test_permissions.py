@@ -45,6 +45,7 @@ EXPECTED_PERMISSIONS = {
         P.INVITATION_LIST,
         P.INVITATION_REVOKE,
         P.ORGANISATION_MANAGE,
+        P.DIGEST_SEND,
     },
     # Administrators run the platform; they do not read unpublished consultation input.
     Role.ADMIN: PERSON

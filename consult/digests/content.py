@@ -1,0 +1,374 @@
+"""What a notification or digest says to one person, decided when it is sent.
+
+Every comment in a digest comes through `policy.comment_visibility(recipient, now)` (the rule
+the pages use) and every round through `policy.round_visibility`: a person whose role or
+organisation changed since the row was queued gets what they may see at the moment of sending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import flask_babel
+from flask import g, render_template, url_for
+from markupsafe import Markup
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
+
+from consult import policy, tokens
+from consult.auth.models import Organisation, StakeholderGroup, User
+from consult.comments.models import Comment
+from consult.consultations.models import Consultation
+from consult.db import utcnow
+from consult.digests.models import Digest, EmailPreference, Notice, OutboxMessage
+from consult.drafts.models import Clause
+from consult.mailer import render_parts
+from consult.rounds.models import Round, RoundStatus
+
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+UNSUBSCRIBE_MAX_AGE = 180 * 24 * 3600
+CLOSING_WINDOW = timedelta(hours=48)
+
+
+def unsubscribe_token(user_id: int, notice: str) -> str:
+    """A signed token that switches off `notice` ("digest" or a Notice) for this person only."""
+    return tokens.sign(UNSUBSCRIBE_PURPOSE, {"u": user_id, "n": notice})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    payload = tokens.unsign(UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("n"), str):
+        return None
+    return payload["u"], payload["n"]
+
+
+def list_headers(url: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs to `url`."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+@dataclass
+class ClauseSection:
+    label: str
+    groups: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+@dataclass
+class RoundSection:
+    round: Round
+    url: str
+    clauses: list[ClauseSection] = field(default_factory=list)
+
+
+@dataclass
+class DigestContent:
+    rounds: list[RoundSection]
+    opened: list[Round]
+    closing: list[Round]
+    published: list[Round]
+
+    @property
+    def comment_count(self) -> int:
+        return sum(len(items) for r in self.rounds for c in r.clauses for _g, items in c.groups)
+
+    def is_empty(self) -> bool:
+        return not (self.rounds or self.opened or self.closing or self.published)
+
+    def own_comment_ids(self, user_id: int) -> tuple[int, ...]:
+        return tuple(
+            item["id"]
+            for r in self.rounds
+            for c in r.clauses
+            for _g, items in c.groups
+            for item in items
+            if item["author_id"] == user_id
+        )
+
+    def without(self, comment_ids: tuple[int, ...]) -> DigestContent:
+        """The same content without these comments (a person's own are not news to them)."""
+        if not comment_ids:
+            return self
+        rounds = []
+        for r in self.rounds:
+            clauses = []
+            for c in r.clauses:
+                groups = [(g, [i for i in items if i["id"] not in comment_ids]) for g, items in c.groups]
+                groups = [(g, items) for g, items in groups if items]
+                if groups:
+                    clauses.append(ClauseSection(c.label, groups))
+            if clauses:
+                rounds.append(RoundSection(r.round, r.url, clauses))
+        return DigestContent(rounds, self.opened, self.closing, self.published)
+
+
+def _author_line(user: User, comment: Comment, author: User, organisation: Organisation, group: str) -> str:
+    if policy.can_see_attribution(user, comment, "person"):
+        return f"{author.display_name}, {organisation.name}"
+    if policy.can_see_attribution(user, comment, "organisation"):
+        return organisation.name
+    return group
+
+
+def build_digest(
+    session: Session,
+    user: Any,
+    *,
+    from_comment_id: int,
+    to_comment_id: int,
+    since: datetime | None,
+    until: datetime,
+    consultation_id: int | None = None,
+    now: datetime | None = None,
+) -> DigestContent:
+    """What is new for `user`: comments from_comment_id < id <= to_comment_id they may see
+    (not their own), grouped by round (latest activity first) → clause (document order) →
+    stakeholder group, newest first; and rounds opened, closing soon or published."""
+    now = now or utcnow()
+    author, org, group = aliased(User), aliased(Organisation), aliased(StakeholderGroup)
+    # An alias: the policy's condition has its own subquery on `round`, which an outer `round`
+    # would swallow by correlation.
+    rnd = aliased(Round)
+    stmt = (
+        select(Comment, rnd, Clause, author, org, group)
+        .join(rnd, rnd.id == Comment.round_id)
+        .join(author, author.id == Comment.author_id)
+        .join(org, org.id == Comment.organisation_id)
+        .join(group, group.id == Comment.stakeholder_group_id)
+        .outerjoin(Clause, and_(Clause.version_id == rnd.version_id, Clause.key == Comment.clause_key))
+        .where(
+            Comment.id > from_comment_id,
+            Comment.id <= to_comment_id,
+            Comment.author_id != user.id,
+            policy.comment_visibility(user, now),
+        )
+        .order_by(Comment.id.desc())
+    )
+    if consultation_id is not None:
+        stmt = stmt.where(rnd.consultation_id == consultation_id)
+    by_round: dict[int, RoundSection] = {}
+    cells: dict[tuple[int, int], dict[int, tuple[str, list]]] = {}
+    clause_labels: dict[tuple[int, int], str] = {}
+    for comment, round_, clause, person, organisation, grp in session.execute(stmt):
+        section = by_round.get(round_.id)
+        if section is None:
+            section = by_round[round_.id] = RoundSection(
+                round_, url_for("rounds.detail", round_id=round_.id, _external=True)
+            )
+        position = comment.clause_position
+        clause_labels[(round_.id, position)] = f"{clause.number} {clause.heading}" if clause is not None else ""
+        cell = cells.setdefault((round_.id, position), {})
+        _name, items = cell.setdefault(grp.position * 10_000 + grp.id, (grp.name, []))
+        items.append(
+            {
+                "id": comment.id,
+                "author_id": comment.author_id,
+                "body": comment.body,
+                "proposed_change": comment.proposed_change,
+                "author": _author_line(user, comment, person, organisation, grp.name),
+                "url": url_for("comments.detail", comment_id=comment.id, _external=True),
+            }
+        )
+    for (round_id, position), groups in sorted(cells.items(), key=lambda kv: kv[0][1]):
+        by_round[round_id].clauses.append(
+            ClauseSection(clause_labels[(round_id, position)], [groups[k] for k in sorted(groups)])
+        )
+    since = since or until - timedelta(days=7)
+    rounds = policy.visible_rounds(select(Round), user)
+    if consultation_id is not None:
+        rounds = rounds.where(Round.consultation_id == consultation_id)
+    approved = Round.status == RoundStatus.APPROVED
+    opened = session.scalars(rounds.where(approved, Round.opens_at >= since, Round.opens_at < until))
+    closing = session.scalars(
+        rounds.where(
+            approved,
+            Round.opens_at <= until,
+            Round.closes_at > until,
+            Round.closes_at >= since + CLOSING_WINDOW,
+            Round.closes_at < until + CLOSING_WINDOW,
+        )
+    )
+    published = session.scalars(
+        rounds.where(
+            Round.status.in_([RoundStatus.PUBLISHED, RoundStatus.ARCHIVED]),
+            Round.published_at >= since,
+            Round.published_at < until,
+        )
+    )
+    return DigestContent(list(by_round.values()), list(opened), list(closing), list(published))
+
+
+def _preference(session: Session, user: User) -> EmailPreference:
+    from consult.digests.services import preference_or_default
+
+    return preference_or_default(session, user)
+
+
+class RenderCache:
+    """Work shared by the recipients of one delivery batch: a digest's content is queried once
+    per visibility class (`policy.class_member`), and its sections rendered once per class and
+    timezone; each person then loses only their own comments."""
+
+    def __init__(self) -> None:
+        self.content: dict[tuple, DigestContent] = {}
+        self.keep: list[Any] = []  # objects the batch reuses (the identity map holds them weakly)
+        self.sections: dict[tuple, tuple[Markup, str]] = {}
+
+
+def render_row(
+    session: Session, row: OutboxMessage, cache: RenderCache | None = None
+) -> tuple[str, str, str, dict[str, str]] | None:
+    """(subject, text, html, headers) of a notification or digest row, or None: nothing to send."""
+    cache = cache or RenderCache()
+    user = session.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.is_active:
+        return None
+    context = RENDERERS[row.template](session, user, row, cache)
+    if context is None:
+        return None
+    notice = context.pop("notice")
+    if notice != "digest" and not _preference(session, user).wants(Notice(notice)):
+        return None
+    unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
+    with recipient_timezone(user):
+        if "content" in context:
+            context["sections_html"], context["sections_text"] = _sections(cache, context, user)
+        subject, text, html = render_parts(
+            row.template,
+            user=user,
+            unsubscribe_url=unsubscribe_url,
+            preferences_url=url_for("digests.preferences", _external=True),
+            **context,
+        )
+    return subject, text, html, list_headers(unsubscribe_url)
+
+
+@contextmanager
+def recipient_timezone(user: User) -> Iterator[None]:
+    """Show times in the recipient's timezone (Flask-Babel caches the zone per context)."""
+    wanted = user.timezone or "UTC"
+    if g.get("email_timezone") == wanted:
+        yield
+        return
+    g.email_timezone = wanted
+    flask_babel.refresh()
+    yield
+
+
+def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[Markup, str]:
+    content: DigestContent = context["content"]
+    # The class is part of the key: sections rendered for one class never reach another.
+    own = content.own_comment_ids(user.id)
+    key = (context.pop("cache_key"), policy.visibility_class(user), own, user.timezone)
+    found = cache.sections.get(key)
+    if found is None:
+        mine = content.without(own)
+        html = render_template("email/_sections.html", content=mine, intro=context["intro"])
+        text = render_template("email/_sections.txt", content=mine, intro=context["intro"])
+        # The .html partial is autoescaped: its output is safe to put into the email as it is.
+        found = cache.sections[key] = (Markup(html), text)  # noqa: S704
+    return found
+
+
+def _class_content(cache: RenderCache, key: tuple, user: User, build) -> DigestContent:
+    key = (*key, policy.visibility_class(user))
+    found = cache.content.get(key)
+    if found is None:
+        found = cache.content[key] = build(policy.class_member(user))
+    return found
+
+
+def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
+    p = row.params
+    if _preference(session, user).digest_frequency.value == "none":
+        return None
+    key = ("digest", p["from"], p["to"], p.get("since"), p["until"])
+    content = _class_content(
+        cache,
+        key,
+        user,
+        lambda member: build_digest(
+            session,
+            member,
+            from_comment_id=p["from"],
+            to_comment_id=p["to"],
+            since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
+            until=datetime.fromisoformat(p["until"]),
+        ),
+    )
+    if content.without(content.own_comment_ids(user.id)).is_empty():
+        return None
+    return {"notice": "digest", "content": content, "intro": "", "consultation": None, "cache_key": key}
+
+
+def _organiser_digest(session: Session, user: User, row: OutboxMessage, cache: RenderCache) -> dict[str, Any] | None:
+    digest = session.get(Digest, row.digest_id)
+    consultation = session.get(Consultation, digest.consultation_id)
+    cache.keep += [digest, consultation]
+    if not policy.can_read_consultation(user, consultation):
+        return None
+    key = ("organiser_digest", digest.id)
+    content = _class_content(cache, key, user, lambda member: digest_content_for(session, digest, member))
+    return {
+        "notice": Notice.ORGANISER_DIGEST.value,
+        "content": content,
+        "intro": digest.intro,
+        "consultation": consultation,
+        "cache_key": key,
+    }
+
+
+def digest_content_for(session: Session, digest: Digest, user: Any) -> DigestContent:
+    """An organiser digest's automatic sections as `user` may see them now."""
+    return build_digest(
+        session,
+        user,
+        from_comment_id=digest.from_comment_id,
+        to_comment_id=digest.to_comment_id,
+        since=digest.since,
+        until=digest.sent_at or utcnow(),
+        consultation_id=digest.consultation_id,
+    )
+
+
+def _visible_round(session: Session, user: User, round_id: int) -> Round | None:
+    return session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), user))
+
+
+def _round_notice(notice: Notice):
+    def render(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
+        round_ = _visible_round(session, user, row.params["round_id"])
+        if round_ is None:
+            return None
+        url = url_for("rounds.detail", round_id=round_.id, _external=True)
+        return {"notice": notice.value, "round": round_, "url": url}
+
+    return render
+
+
+def _comment_notice(notice: Notice):
+    def render(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
+        comment = session.scalar(
+            select(Comment).where(Comment.id == row.params["comment_id"], policy.comment_visibility(user))
+        )
+        if comment is None:
+            return None
+        round_ = session.get(Round, comment.round_id)
+        url = url_for("comments.detail", comment_id=comment.id, _external=True)
+        return {"notice": notice.value, "comment": comment, "round": round_, "url": url, **row.params}
+
+    return render
+
+
+RENDERERS = {
+    "digest": _personal_digest,
+    "organiser_digest": _organiser_digest,
+    "round_opened": _round_notice(Notice.ROUND_OPENED),
+    "round_closing": _round_notice(Notice.ROUND_CLOSING),
+    "round_published": _round_notice(Notice.ROUND_PUBLISHED),
+    "comment_decided": _comment_notice(Notice.COMMENT_DECIDED),
+    "comment_waiting": _comment_notice(Notice.COMMENT_WAITING),
+}

@@ -1,0 +1,150 @@
+"""Email preferences, one-click unsubscribe, and the organiser's digest composer and progress."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from consult import policy
+from consult.auth.models import User
+from consult.consultations.models import Consultation
+from consult.db import get_session
+from consult.digests import bp, services
+from consult.digests.content import digest_content_for, read_unsubscribe_token
+from consult.digests.forms import UNSUBSCRIBE_LABELS, ConfirmForm, DigestForm, PreferencesForm
+from consult.digests.models import Digest, DigestFrequency, Notice
+from consult.extensions import csrf
+from consult.policy import Permission
+from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@csrf_in_form
+def preferences():
+    """Choose the digest frequency and which notifications arrive."""
+    db = get_session()
+    form = PreferencesForm()
+    if request.method == "GET":
+        pref = services.preference_or_default(db, _me())
+        form.digest_frequency.data = pref.digest_frequency.value
+        for notice in Notice:
+            getattr(form, notice.value).data = pref.wants(notice)
+    elif form.validate_on_submit():
+        services.update_preferences(
+            db,
+            actor=_me(),
+            frequency=DigestFrequency(form.digest_frequency.data),
+            switches={notice: getattr(form, notice.value).data for notice in Notice},
+        )
+        db.commit()
+        flash_ok(_("Your email settings are saved."))
+        return redirect(url_for("digests.preferences"))
+    status = 400 if form.errors else 200
+    return render_template("digests/preferences.html", form=form), status
+
+
+def _token_or_404(token: str) -> tuple[int, str]:
+    found = read_unsubscribe_token(token)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET"])
+def unsubscribe_confirm(token: str):
+    """Ask before unsubscribing: a link opened by a mail scanner must not unsubscribe anyone."""
+    user_id, notice = _token_or_404(token)
+    return render_template(
+        "digests/unsubscribe.html", form=ConfirmForm(), token=token, done=False, what=UNSUBSCRIBE_LABELS.get(notice)
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["POST"])
+@csrf.exempt  # RFC 8058 one-click: the mail program POSTs without a session; the signed token is the proof
+def unsubscribe(token: str):
+    """Unsubscribe without signing in (the link's token is signed for this purpose only)."""
+    user_id, notice = _token_or_404(token)
+    db = get_session()
+    services.unsubscribe(db, user_id=user_id, notice=notice)
+    db.commit()
+    return render_template(
+        "digests/unsubscribe.html", form=None, token=token, done=True, what=UNSUBSCRIBE_LABELS.get(notice)
+    )
+
+
+def _consultation_or_404(db, consultation_id: int) -> Consultation:
+    consultation = get_or_404(db, Consultation, consultation_id)
+    if not policy.can_read_consultation(current_user, consultation):
+        abort(404)
+    return consultation
+
+
+def _recipients(db) -> list[User]:
+    return list(db.scalars(select(User).where(User.is_active_flag.is_(True)).order_by(User.display_name).limit(500)))
+
+
+@bp.route("/consultations/<int:consultation_id>/digests/new", methods=["GET", "POST"])
+@permission_required(Permission.DIGEST_SEND)
+@csrf_in_form
+def compose(consultation_id: int):
+    """Write a digest's introduction, preview it as any recipient, and send it."""
+    db = get_session()
+    consultation = _consultation_or_404(db, consultation_id)
+    form = DigestForm()
+    if request.method == "POST" and form.validate_on_submit():
+        digest = services.send_digest(db, actor=_me(), consultation=consultation, intro=form.intro.data or "")
+        db.commit()
+        flash_ok(_("The digest is on its way."))
+        return redirect(url_for("digests.detail", digest_id=digest.id))
+    if request.method == "GET":
+        form.intro.data = request.args.get("intro", "")[: services.MAX_INTRO]
+    recipients = _recipients(db)
+    preview_user = None
+    recipient_id = request.args.get("recipient", type=int)
+    if recipient_id:
+        preview_user = db.get(User, recipient_id) if 0 < recipient_id < 2**62 else None
+    preview = None
+    if preview_user is not None:
+        draft = services.draft_digest(db, consultation, form.intro.data or "")
+        preview = digest_content_for(db, draft, preview_user)
+    status = 400 if form.errors else 200
+    return render_template(
+        "digests/compose.html",
+        consultation=consultation,
+        form=form,
+        recipients=recipients,
+        preview_user=preview_user,
+        preview=preview,
+    ), status
+
+
+@bp.route("/digests/<int:digest_id>")
+@permission_required(Permission.DIGEST_SEND)
+def detail(digest_id: int):
+    """A sent digest's progress: queued, sent, failed."""
+    db = get_session()
+    digest = get_or_404(db, Digest, digest_id)
+    consultation = db.get(Consultation, digest.consultation_id)
+    counts = services.progress(db, digest)
+    return render_template(
+        "digests/detail.html", digest=digest, consultation=consultation, counts=counts, form=ConfirmForm()
+    )
+
+
+@bp.route("/digests/<int:digest_id>/retry", methods=["POST"])
+@permission_required(Permission.DIGEST_SEND)
+def retry(digest_id: int):
+    """Send the digest's failed messages again."""
+    db = get_session()
+    digest = get_or_404(db, Digest, digest_id)
+    count = services.retry_failed(db, actor=_me(), digest=digest)
+    db.commit()
+    flash_ok(_("%(n)d failed message(s) queued again.", n=count))
+    return redirect(url_for("digests.detail", digest_id=digest.id))
