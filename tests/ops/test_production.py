@@ -14,15 +14,23 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
+from rq import Queue
 
-from tests.load.server import Browser, _NoRedirect, gunicorn
+from consult.rounds.models import Phase
+from tests import factories
+from tests.digests.helpers import text_of
+from tests.load.server import ROOT, Browser, _NoRedirect, gunicorn, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -62,31 +70,48 @@ class ProxiedBrowser(Browser):
         ]
 
 
-@pytest.fixture
-def production_stack(database_url, tmp_path):
+def _require_stack(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the production configuration runs on PostgreSQL (CONSULT_TEST_DATABASE_URL)")
     if not _redis_up():
         if os.environ.get("CI"):
             pytest.fail(f"no Redis at {REDIS_URL}")
         pytest.skip(f"no Redis at {REDIS_URL}")
+
+
+@contextmanager
+def production(database_url: str, log, workers: int = WORKERS, **extra: str):
+    """gunicorn in the production configuration on PostgreSQL and Redis; yields (base URL, env, key prefix)."""
     prefix = f"consult-ops-{uuid.uuid4().hex[:12]}"
-    log = tmp_path / "gunicorn.log"
-    with gunicorn(
-        database_url,
-        workers=WORKERS,
-        log=log,
-        options=("--access-logfile", "-", "--access-logformat", ACCESS_FORMAT),
+    env = dict(
         CONSULT_ENV="production",
         CONSULT_PROXY_FIX="1",
         REDIS_URL=REDIS_URL,
         CONSULT_RATELIMIT_KEY_PREFIX=prefix,
         CONSULT_LOGIN_RATE_LIMIT="6 per minute",
-    ) as base:
+        **extra,
+    )
+    try:
+        with gunicorn(
+            database_url,
+            workers=workers,
+            log=log,
+            options=("--access-logfile", "-", "--access-logformat", ACCESS_FORMAT),
+            **env,
+        ) as base:
+            yield base, server_env(database_url, **env), prefix
+    finally:
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(match=f"*{prefix}*", count=1000):  # only this run's keys
+            store.delete(key)
+
+
+@pytest.fixture
+def production_stack(database_url, tmp_path):
+    _require_stack(database_url)
+    log = tmp_path / "gunicorn.log"
+    with production(database_url, log) as (base, _env, prefix):
         yield base, log, prefix
-    store = redis.Redis.from_url(REDIS_URL)
-    for key in store.scan_iter(match=f"*{prefix}*", count=1000):  # only this run's keys
-        store.delete(key)
 
 
 def _attempt(browser: ProxiedBrowser, token: str, n: int) -> int:
@@ -134,3 +159,66 @@ def test_login_limit_counts_across_workers_on_redis(production_stack):
     assert len(pids_refused) >= 2, f"the refusals came from one worker only: {served}"
     # The counts are in Redis, under this run's prefix.
     assert any(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{prefix}*"))
+
+
+def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people, smtp, smtp_server, tmp_path):
+    """The organiser presses "send" on a gunicorn worker; the request only queues the job (Redis
+    db 13, a queue of this run's own); a real `rq worker --burst` process sends the digest to the
+    SMTP relay (an aiosmtpd sink on 127.0.0.1)."""
+    _require_stack(database_url)
+    consultation = factories.make_consultation(session)
+    round_ = factories.make_round(session, Phase.PUBLISHED, consultation=consultation)
+    factories.make_comment(session, round_, people["participant:governments"], body="A published position")
+    session.commit()
+    consultation_id, organiser = consultation.id, people["organiser"].email
+    recipients = {u.email.lower() for u in people.by_name.values()}
+    session.rollback()
+
+    queue_name = f"ops-mail-{uuid.uuid4().hex[:12]}"
+    mail = dict(
+        CONSULT_MAIL_CONSOLE="0",
+        CONSULT_MAIL_SERVER="127.0.0.1",
+        CONSULT_MAIL_PORT=str(smtp_server[1]),
+        CONSULT_MAIL_QUEUE=queue_name,
+    )
+    store = redis.Redis.from_url(REDIS_URL)
+    queue = Queue(queue_name, connection=store)
+    try:
+        with production(database_url, tmp_path / "gunicorn.log", workers=2, **mail) as (base, env, _prefix):
+            browser = ProxiedBrowser(base, client_ip="203.0.113.78")
+            status, _ = browser.request(
+                "/login", {"csrf_token": browser.csrf(), "email": organiser, "password": factories.PASSWORD}
+            )
+            assert status == 302
+            compose = f"/consultations/{consultation_id}/digests/new"
+            status, _ = browser.request(compose, {"csrf_token": browser.csrf(compose), "intro": "Sent by a worker"})
+            assert status == 302
+            assert smtp.messages == [] and queue.count == 1  # the request only queued the job
+
+            started = time.monotonic()
+            worker = subprocess.run(
+                [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL, queue_name],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            took = time.monotonic() - started
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        received = {m["X-Envelope-To"].lower() for m in smtp.messages}
+        assert received == recipients, (received ^ recipients, worker.stderr[-2000:])
+        assert all("Sent by a worker" in text_of(m) for m in smtp.messages)
+        assert queue.count == 0 and took < 60
+    finally:
+        _forget_queue(store, queue)
+
+
+def _forget_queue(store, queue) -> None:
+    """Delete this run's queue, its jobs and their results (worker keys expire by themselves)."""
+    registries = (queue.finished_job_registry, queue.failed_job_registry)
+    for job_id in [j for r in registries for j in r.get_job_ids()]:
+        store.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+    queue.delete(delete_jobs=True)
+    for key in store.scan_iter(match=f"*{queue.name}*", count=1000):
+        store.delete(key)
