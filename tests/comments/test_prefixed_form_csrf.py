@@ -20,7 +20,7 @@ def test_the_prefixed_comment_form_refuses_a_missing_or_forged_token(app, sessio
     session.commit()
     client = app.test_client()
     login_as(client, people["participant:civil-society"])
-    fields = hidden_inputs(client.get(f"/rounds/{round_.id}").get_data(as_text=True))
+    fields = hidden_inputs(client.get(f"/rounds/{round_.id}?comment_on=k1").get_data(as_text=True))
     prefix = fields["prefix"]
     assert prefix and f"{prefix}csrf_token" in fields, "the round page should carry a prefixed comment form"
     form = {
