@@ -146,13 +146,14 @@ def main() -> int:
 
 def verdict(report: Path, log: Path, took: float) -> int:
     data = json.loads(report.read_text())
-    problems = []
+    problems, allowed = [], 0
     for section in ("vulnerabilities", "anomalies"):
         for category, findings in (data.get(section) or {}).items():
             for finding in findings:
                 info = finding.get("info", "")
                 path = finding.get("path", "")
                 if any(c == category and re.match(p, path) and i == info for c, p, i, _why in ALLOWLIST):
+                    allowed += 1
                     continue
                 problems.append(f"{section}/{category}: {finding.get('method')} {finding.get('path')} {info}")
     lines = log.read_text(errors="replace").splitlines()
@@ -162,7 +163,7 @@ def verdict(report: Path, log: Path, took: float) -> int:
     crawled = (data.get("infos") or {}).get("crawled_pages_nbr", 0)
     print(
         f"wapiti: {took:.0f} s, {len(requests)} requests, {crawled} pages crawled, modules {MODULES}; "
-        f"{len(problems)} problem(s)"
+        f"{len(problems)} problem(s), {allowed} allowlisted finding(s), {len(errors)} 5xx"
     )
     for problem in problems:
         print("  " + problem)
