@@ -5,9 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The production-configuration tests: a PostgreSQL database of their own and a Redis db (13).
+OPS_PG_URL ?= $(PG_TEST_URL)
+OPS_REDIS_URL ?= redis://127.0.0.1:6379/13
+# The scanners live in virtualenvs of their own (wapiti pins old dependencies).
+PYTHON_SCAN ?= python3.11
+WAPITI_VERSION := 3.2.3
+BANDIT_VERSION := 1.9.4
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest
+.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest test-ops scan
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +93,25 @@ bench: setup-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
 
+## test-ops: backups under write load and the production configuration (3 gunicorn workers,
+## PostgreSQL, Redis), against OPS_PG_URL and OPS_REDIS_URL
+test-ops: setup-dev
+	CONSULT_TEST_DATABASE_URL=$(OPS_PG_URL) CONSULT_OPS_REDIS_URL=$(OPS_REDIS_URL) $(BIN)/python -m pytest -q -m slow tests/ops $(PYTEST_ARGS)
+
+.venv-bandit/bin/bandit:
+	$(PYTHON_SCAN) -m venv .venv-bandit
+	.venv-bandit/bin/python -m pip install --disable-pip-version-check -q bandit==$(BANDIT_VERSION)
+
+.venv-wapiti/bin/wapiti:
+	$(PYTHON_SCAN) -m venv .venv-wapiti
+	.venv-wapiti/bin/python -m pip install --disable-pip-version-check -q wapiti3==$(WAPITI_VERSION)
+
+## scan: bandit on consult/ (medium and high), then wapiti signed in as a participant against
+## the demo on https://127.0.0.1 (gunicorn); fails on any finding or 5xx. Report in scan-out/
+scan: setup-dev .venv-bandit/bin/bandit .venv-wapiti/bin/wapiti
+	.venv-bandit/bin/bandit -q -r consult -ll
+	WAPITI=.venv-wapiti/bin/wapiti $(BIN)/python scan/wapiti_scan.py
+
 ## bench-export: P5, export 10,000 comments as CSV and XLSX; JSON lines with time and peak memory
 bench-export: setup-dev
 	$(BIN)/python bench/export.py
@@ -104,7 +130,7 @@ messages: setup-dev
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bandit .venv-wapiti scan-out .pytest_cache .ruff_cache
 
 ## bench-digest: build and send a digest to 10,000 recipients through a local aiosmtpd sink
 bench-digest: setup-dev

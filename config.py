@@ -70,6 +70,8 @@ class Config:
     # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Keys in Redis start with this (installations or test runs sharing one Redis keep apart).
+    RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "")
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "6 per minute")
     RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per 15 minutes")
     # Per signed-in person, for comment writes (generous: a delegation pastes many at a deadline).

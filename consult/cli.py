@@ -52,6 +52,15 @@ def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(alembic_config(), message=message, autogenerate=autogenerate)
 
 
+@db_cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def db_backup(destination: str) -> None:
+    """Write a consistent backup of the live database to DESTINATION (SQLite file or pg_dump -Fc)."""
+    from consult.backup import backup
+
+    click.echo(f"Backup written to {backup(current_app.config['DATABASE_URL'], destination)}")
+
+
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's current revision."""

@@ -33,6 +33,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Browsers that saw the site over HTTPS keep to it for a year (wapiti's http_headers finding).
+HSTS = "max-age=31536000; includeSubDomains"
 ERROR_STATUSES = (400, 403, 404, 405, 409, 413, 429, 500)
 # Lazy, so that pybabel extracts them and each request gets its own language.
 ERROR_TITLES = {
@@ -131,6 +133,8 @@ def _handle_500(exc: Exception) -> Any:
 def _security_headers(response: Any) -> Any:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # over HTTPS (directly, or behind a proxy trusted with CONSULT_PROXY_FIX)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -45,8 +45,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4, log: Path | None = None, **extra: str):
-    """Serve the app with `workers` gunicorn workers; yields the base URL."""
+def gunicorn(database_url: str, workers: int = 4, log: Path | None = None, options: tuple[str, ...] = (), **extra: str):
+    """Serve the app with `workers` gunicorn workers (and more gunicorn `options`); yields the base URL."""
     port = free_port()
     env = server_env(database_url, **extra)
     log_file = open(log or os.devnull, "wb")  # noqa: SIM115 (closed below)
@@ -61,6 +61,7 @@ def gunicorn(database_url: str, workers: int = 4, log: Path | None = None, **ext
             f"127.0.0.1:{port}",
             "--timeout",
             "60",
+            *options,
             "wsgi:app",
         ],
         cwd=ROOT,

@@ -158,3 +158,11 @@ def test_malformed_form_values_are_refused(app, session, people, login_as):
         {"name": "x" * 500, "group": "1"},
     ):
         assert post(admin, "/admin/organisations", data).status_code == 400, data
+
+
+def test_hsts_over_https_only(app):
+    """Over HTTPS (or behind a proxy saying so, with CONSULT_PROXY_FIX) browsers are told to keep to it."""
+    client = app.test_client()
+    secure = client.get("/login", base_url="https://consult.test")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get("/login").headers
