@@ -91,7 +91,7 @@ test-browser: setup-dev browser-setup a11y-setup
 ## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
 bench: setup-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run.py
+	BENCH_ROUNDS=$(or $(BENCH_ROUNDS),5) BENCH_SECONDS=$(or $(BENCH_SECONDS),3) $(BIN)/python bench/run.py
 
 ## test-ops: backups under write load and the production configuration (3 gunicorn workers,
 ## PostgreSQL, Redis), against OPS_PG_URL and OPS_REDIS_URL

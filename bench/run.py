@@ -153,13 +153,14 @@ def main() -> None:
         with gunicorn(url, workers=2, log=Path(tmp) / "gunicorn.log", **extra) as base:
             browser = Browser(base)
             browser.login(data["viewer"], PASSWORD)
+            # The CSRF token lives in the session: take the cookie after the form has made one.
+            token = browser.csrf(f"/rounds/{rounds['small']}/comments/new")
             cookie = browser.cookie_header()
             hello = lambda: wrk(f"{base}/_bench/hello", cookie)  # noqa: E731
             small = lambda: wrk(f"{base}/rounds/{rounds['small']}", cookie)  # noqa: E731
             large = lambda: wrk(f"{base}/rounds/{rounds['large']}", cookie)  # noqa: E731
             emit("round_page_vs_hello", median_ratio(small, hello), "ratio", ">= 0.25")
             emit("large_round_vs_small", median_ratio(large, small), "ratio", ">= 0.8")
-            token = browser.csrf(f"/rounds/{rounds['small']}/comments/new")
             script = Path(tmp) / "post.lua"
             script.write_text(POST_SCRIPT % token.replace("%", "%%"))
             post = lambda: wrk(f"{base}/rounds/{rounds['small']}/comments", cookie, script)  # noqa: E731

@@ -88,7 +88,7 @@ def round_page(
     clauses = list(
         session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
     )
-    visible = policy.comment_visibility(viewer, now)
+    visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 
     count_stmt = filters.apply(
@@ -144,7 +144,7 @@ def matrix(
         Comment.round_id == round_.id,
         Comment.status == CommentStatus.ACCEPTED,
         Comment.hidden_at.is_(None),
-        policy.comment_visibility(viewer, now),
+        policy.comment_visibility_in_round(session, viewer, round_, now),
     )
     stats = session.execute(
         select(
