@@ -259,14 +259,18 @@ def _comment_rule(user: Any, now: Any, rule_allows: Any = None) -> Any:
         own = Comment.author_id == user.id if _authenticated(user) else false()
         return or_(own, and_(public_and_accepted, published_public))
     group_id = user.organisation.stakeholder_group_id
-    rule_allows = rule_allows if rule_allows is not None else exists(
-        select(RoundVisibility.id)
-        .join(Round, Round.id == RoundVisibility.round_id)
-        .where(
-            Round.id == Comment.round_id,
-            RoundVisibility.viewer_group_id == group_id,
-            RoundVisibility.author_group_id == Comment.stakeholder_group_id,
-            _stage_reached(now),
+    rule_allows = (
+        rule_allows
+        if rule_allows is not None
+        else exists(
+            select(RoundVisibility.id)
+            .join(Round, Round.id == RoundVisibility.round_id)
+            .where(
+                Round.id == Comment.round_id,
+                RoundVisibility.viewer_group_id == group_id,
+                RoundVisibility.author_group_id == Comment.stakeholder_group_id,
+                _stage_reached(now),
+            )
         )
     )
     colleagues = and_(
