@@ -40,9 +40,10 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def register_database(app: Flask) -> None:
-    from consult import db
+    from consult import db, pagecache
 
     db.init_app(app)
+    pagecache.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -342,6 +342,16 @@ def visibility_class(user: Any) -> tuple:
     )
 
 
+def visibility_key(user: Any) -> tuple:
+    """Everything about `user` that `comment_visibility` and `can_see_attribution` read: two
+    people with equal keys see the same comments with the same bylines. The round page's cache
+    keys on it (with the round's revision); keep it in step with those two functions."""
+    if not _authenticated(user):
+        return ("anonymous",)
+    group_id = user.organisation.stakeholder_group_id if user.organisation_id is not None else None
+    return (user.id, user.role, user.organisation_id, group_id)
+
+
 class _ClassMember:
     """A signed-in stand-in that authored nothing, with `user`'s role and organisation."""
 

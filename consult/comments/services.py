@@ -50,8 +50,14 @@ class CommentInput:
 
 
 def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
+    # FOR NO KEY UPDATE, not FOR SHARE: writing a comment moves the round's revision (a trigger,
+    # migration 0006), and two writers holding a share lock would deadlock upgrading it. A
+    # close waits for the writers that came first either way.
     round_ = session.scalar(
-        select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     )
     if round_ is None:
         raise NotFound(_("This round does not exist."))

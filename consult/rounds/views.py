@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from consult import policy
@@ -17,6 +21,7 @@ from consult.db import get_session, utcnow
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Invalid
 from consult.forms import add_error
+from consult.pagecache import page_cache
 from consult.policy import Permission
 from consult.rounds import bp, services
 from consult.rounds.forms import STAGE_LABELS, DeadlineForm, ReasonForm, RoundForm
@@ -211,11 +216,86 @@ def detail(round_id: int):
     db = get_session()
     round_ = visible_round(db, round_id)
     now = utcnow()
-    groups = _groups(db)
-    filters = _filters(groups)
+    phase = round_.phase(now)
+    can_comment = (
+        round_.is_open(now)
+        and policy.can(current_user, Permission.COMMENT_CREATE)
+        and current_user.organisation_id is not None
+    )
     size = min(max(request.args.get("size", DEFAULT_PAGE, type=int) or DEFAULT_PAGE, 1), MAX_PAGE)
-    page = round_page(db, round_, current_user, filters, _parse_after(request.args.get("after")), size, now)
-    consultation = db.get(Consultation, round_.consultation_id)
+    after = _parse_after(request.args.get("after"))
+    # The comment form is rendered where the person asked for it (one form, not one per clause:
+    # a page of forms costs more than the draft and its comments together).
+    comment_on = request.args.get("comment_on", "")[:32]
+
+    def render_comments() -> tuple[Markup, int, str]:
+        groups = _groups(db)
+        filters = _filters(groups)
+        page = round_page(db, round_, current_user, filters, after, size, now)
+        on = comment_on if comment_on == "general" or comment_on in {c.key for c in page.clauses} else ""
+        html = render_template(
+            "rounds/_comments.html",
+            new_comment_form=_comment_form_maker(db, round_),
+            comment_on=on,
+            round=round_,
+            page=page,
+            filters=filters,
+            size=size,
+            comment_types=list(CommentType),
+            can_comment=can_comment,
+        )
+        return Markup(html), page.total, on  # noqa: S704 (a rendered, autoescaped template)  # nosec B704
+
+    def render_page(comments: tuple[Markup, int, str], csrf_token=None) -> str:
+        part, total, on = comments
+        extra = {"csrf_token": csrf_token} if csrf_token else {}
+        return render_template(
+            "rounds/detail.html",
+            comments_part=part,
+            total=total,
+            round=round_,
+            consultation=db.get(Consultation, round_.consultation_id),
+            phase=phase,
+            now=now,
+            can_comment=can_comment,
+            reason_form=ReasonForm(formdata=None),
+            deadline_form=DeadlineForm(formdata=None),
+            **extra,
+        )
+
+    if comment_on:  # the form carries this session's CSRF token: never cached
+        return render_page(render_comments())
+    key = (
+        "round",
+        round_.id,
+        round_.created_at,
+        round_.revision,
+        phase,
+        can_comment,
+        policy.visibility_key(current_user),
+        str(get_locale()),
+        str(get_timezone()),
+        request.args.get("type", ""),
+        request.args.get("group", "")[:12],
+        request.args.get("clause", "")[:32],
+        size,
+        after,
+    )
+    cache = page_cache()
+    if session.get("_flashes") or policy.can(current_user, Permission.ROUND_VIEW_UNAPPROVED):
+        # A message to show once, or the organisers' steps (forms, deadline warnings): the
+        # page is rendered around the cached comments part.
+        return render_page(cache.get_or_make((*key, "comments"), render_comments))
+    # The whole page, cached with a stand-in for the CSRF token (the sign-out form's), which
+    # is put in per response: the stand-in is random per process, so no text can forge it.
+    page = cache.get_or_make((*key, "page"), lambda: render_page(render_comments(), lambda: _CSRF_STAND_IN))
+    return page.replace(_CSRF_STAND_IN, generate_csrf())
+
+
+_CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
+
+
+def _comment_form_maker(db, round_: Round):
     from consult.comments.views import _clause_choices, comment_form, form_prefix
 
     choices: list = []  # read once for all the page's forms (one query, whatever the clauses)
@@ -225,29 +305,7 @@ def detail(round_id: int):
             choices.extend(_clause_choices(db, round_))
         return comment_form(db, round_, prefix=form_prefix(clause_key), choices=choices, clause=clause_key or "general")
 
-    # The comment form is rendered where the person asked for it (one form, not one per clause:
-    # a page of forms costs more than the draft and its comments together).
-    comment_on = request.args.get("comment_on", "")[:32]
-    if comment_on != "general" and comment_on not in {c.key for c in page.clauses}:
-        comment_on = ""
-    return render_template(
-        "rounds/detail.html",
-        new_comment_form=new_comment_form,
-        comment_on=comment_on,
-        round=round_,
-        consultation=consultation,
-        page=page,
-        filters=filters,
-        size=size,
-        phase=round_.phase(now),
-        now=now,
-        can_comment=round_.is_open(now)
-        and policy.can(current_user, Permission.COMMENT_CREATE)
-        and current_user.organisation_id is not None,
-        comment_types=list(CommentType),
-        reason_form=ReasonForm(formdata=None),
-        deadline_form=DeadlineForm(formdata=None),
-    )
+    return new_comment_form
 
 
 @bp.route("/rounds/<int:round_id>/matrix")

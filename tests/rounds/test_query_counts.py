@@ -20,6 +20,13 @@ MAX_STATEMENTS = 12
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
+@pytest.fixture
+def app_config(app_config):
+    """Count the statements of a full render: the round page's cache off (a hit runs fewer;
+    tests/rounds/test_page_cache.py covers the cache)."""
+    return {**app_config, "PAGE_CACHE_ENTRIES": 0}
+
+
 @contextmanager
 def counting(app):
     """The SQL statements run on the app's engine meanwhile (transaction control left out)."""

@@ -1,0 +1,61 @@
+"""A small in-process cache of rendered page parts, bounded, least recently used out first.
+
+Each worker process has its own. Keys must name everything the cached part depends on; for
+the round page that is the round's `revision` (moved by database triggers on every change
+the page shows, see migration 0006), the round's phase, and who is looking (id, role,
+organisation, group), their language and timezone, and the page's own parameters. A stale
+entry is never served: a change moves the revision and the old key is not asked for again;
+it ages out.
+
+`PAGE_CACHE_ENTRIES` (default 512) bounds the entries per process; 0 turns the cache off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Flask, current_app
+
+
+class PageCache:
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        if self.max_entries <= 0:
+            return make()
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        value = make()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["consult.pagecache"] = PageCache(int(app.config.get("PAGE_CACHE_ENTRIES", 512)))
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions["consult.pagecache"]
