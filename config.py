@@ -106,8 +106,9 @@ class Config:
     # Forms and uploads.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PAGE_SIZE = 20
-    # Rendered round-page parts kept per worker process (consult/pagecache.py); 0 turns it off.
+    # Rendered round pages and comments kept per worker process (consult/pagecache.py); 0: off.
     PAGE_CACHE_ENTRIES = int(env("PAGE_CACHE_ENTRIES", "512"))
+    COMMENT_CACHE_ENTRIES = int(env("COMMENT_CACHE_ENTRIES", "4096"))
     # `make bench` only: a hello-world endpoint to compare pages with, under the same settings.
     BENCH_ENDPOINTS = env_bool("BENCH", False)
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.

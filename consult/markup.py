@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -51,11 +53,22 @@ def render_markdown(text: str) -> str:
 
 def safe_html(html: str) -> Markup:
     """Mark HTML that came out of `render_markdown` (stored) as safe, cleaning it once more."""
-    cleaned = nh3.clean(
-        html or "",
+    html = html or ""
+    cleaned = _clean_remembered(html) if len(html) <= _REMEMBER_UP_TO else _clean(html)
+    return Markup(cleaned)  # noqa: S704 (cleaned by the nh3 allowlist)  # nosec B704
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(
+        html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(cleaned)  # noqa: S704 (cleaned by the nh3 allowlist just above)  # nosec B704
+
+
+# The same clause text is cleaned for every view of a round page: remember the results for
+# texts of ordinary size (the cleaning depends on nothing but the text).
+_REMEMBER_UP_TO = 16 * 1024
+_clean_remembered = functools.lru_cache(maxsize=2048)(_clean)

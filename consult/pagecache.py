@@ -7,7 +7,11 @@ organisation, group), their language and timezone, and the page's own parameters
 entry is never served: a change moves the revision and the old key is not asked for again;
 it ages out.
 
-`PAGE_CACHE_ENTRIES` (default 512) bounds the entries per process; 0 turns the cache off.
+A second cache holds rendered comments, keyed on every value they show: after a change, the
+page is rendered again but its unchanged comments are not.
+
+`PAGE_CACHE_ENTRIES` (default 512) bounds the pages per process, `COMMENT_CACHE_ENTRIES`
+(default 4,096) the comments; 0 turns either off.
 """
 
 from __future__ import annotations
@@ -55,7 +59,13 @@ class PageCache:
 
 def init_app(app: Flask) -> None:
     app.extensions["consult.pagecache"] = PageCache(int(app.config.get("PAGE_CACHE_ENTRIES", 512)))
+    # Rendered comments (comments/display.py: comment_html), a few kilobytes each.
+    app.extensions["consult.fragmentcache"] = PageCache(int(app.config.get("COMMENT_CACHE_ENTRIES", 4096)))
 
 
 def page_cache() -> PageCache:
     return current_app.extensions["consult.pagecache"]
+
+
+def fragment_cache() -> PageCache:
+    return current_app.extensions["consult.fragmentcache"]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, g
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from consult import policy
 from consult.comments import bp
 from consult.comments.forms import TYPE_LABELS
 from consult.comments.models import Comment, CommentStatus
+from consult.pagecache import fragment_cache
 from consult.rounds.labels import PHASE_LABELS
 
 STATUS_LABELS = {
@@ -23,20 +27,49 @@ STATUS_LABELS = {
 }
 
 
-def byline(comment: Comment) -> str:
+def byline(comment: Comment, viewer: Any = None) -> str:
     """Who the viewer may see behind a comment: person and organisation, organisation, or group."""
+    viewer = viewer if viewer is not None else current_user._get_current_object()
     group = comment.stakeholder_group.name
-    if policy.can_see_attribution(current_user, comment, "person"):
+    if policy.can_see_attribution(viewer, comment, "person"):
         return f"{comment.author.display_name}, {comment.organisation.name} ({group})"
-    if policy.can_see_attribution(current_user, comment, "organisation"):
+    if policy.can_see_attribution(viewer, comment, "organisation"):
         return f"{comment.organisation.name} ({group})"
     return str(_l("A participant from %(group)s", group=group))
+
+
+def comment_html(comment: Comment) -> Markup:
+    """One comment as `comments/_comment.html` renders it for the viewer, remembered per
+    everything it shows (the key holds the texts themselves, so an edit is a new entry): a
+    page re-rendered after one new comment renders only that one."""
+    by = byline(comment)
+    if "consult_comment_key" not in g:
+        g.consult_comment_key = (str(get_locale()), str(get_timezone()))
+    key = (
+        comment.id,
+        by,
+        comment.type,
+        comment.status,
+        comment.is_hidden,
+        comment.body,
+        comment.proposed_change,
+        comment.submitted_at,
+        g.consult_comment_key,
+    )
+
+    def render() -> Markup:
+        template = current_app.jinja_env.get_template("comments/_comment.html")
+        html = template.render(c=comment, byline=lambda _c: by, TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS)
+        return Markup(html)  # noqa: S704 (an autoescaped template)  # nosec B704
+
+    return fragment_cache().get_or_make(key, render)
 
 
 @bp.app_context_processor
 def _comment_helpers() -> dict[str, Any]:
     return {
         "byline": byline,
+        "comment_html": comment_html,
         "STATUS_LABELS": STATUS_LABELS,
         "PHASE_LABELS": PHASE_LABELS,
         "TYPE_LABELS": TYPE_LABELS,
