@@ -43,6 +43,17 @@ class Comment(Base):
         UniqueConstraint("author_id", "nonce"),
         # The round page reads a round's comments in document order: keyset on this index.
         Index("ix_comment_round_position_id", "round_id", "clause_position", "id"),
+        # Every column the visibility rule reads: the round page's counts read the index alone.
+        Index(
+            "ix_comment_round_counts",
+            "round_id",
+            "clause_key",
+            "status",
+            "hidden_at",
+            "stakeholder_group_id",
+            "organisation_id",
+            "author_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
