@@ -83,8 +83,10 @@ def round_page(
     after: tuple[int, int] | None,
     size: int,
     now: datetime,
+    groups: list[StakeholderGroup] | None = None,
 ) -> RoundPage:
-    """The clauses of the round's version and one page of visible comments in document order."""
+    """The clauses of the round's version and one page of visible comments in document order
+    (`groups`: the stakeholder groups for the filter, if the caller has read them already)."""
     clauses = list(
         session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
     )
@@ -110,7 +112,8 @@ def round_page(
     grouped: dict[str | None, list[Comment]] = defaultdict(list)
     for comment in rows:
         grouped[comment.clause_key].append(comment)
-    groups = list(session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
+    if groups is None:
+        groups = list(session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
     return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
 
 

@@ -7,7 +7,7 @@ import re
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -231,10 +231,11 @@ def detail(round_id: int):
     def render_comments() -> tuple[Markup, int, str]:
         groups = _groups(db)
         filters = _filters(groups)
-        page = round_page(db, round_, current_user, filters, after, size, now)
+        page = round_page(db, round_, current_user, filters, after, size, now, groups)
         on = comment_on if comment_on == "general" or comment_on in {c.key for c in page.clauses} else ""
         html = render_template(
             "rounds/_comments.html",
+            labels=_clause_labels(page),
             new_comment_form=_comment_form_maker(db, round_),
             comment_on=on,
             round=round_,
@@ -249,6 +250,9 @@ def detail(round_id: int):
     def render_page(comments: tuple[Markup, int, str], csrf_token=None) -> str:
         part, total, on = comments
         extra = {"csrf_token": csrf_token} if csrf_token else {}
+        steps = {}
+        if policy.can(current_user, Permission.ROUND_VIEW_UNAPPROVED):  # the forms of rounds/_actions.html
+            steps = {"reason_form": ReasonForm(formdata=None), "deadline_form": DeadlineForm(formdata=None)}
         return render_template(
             "rounds/detail.html",
             comments_part=part,
@@ -258,8 +262,7 @@ def detail(round_id: int):
             phase=phase,
             now=now,
             can_comment=can_comment,
-            reason_form=ReasonForm(formdata=None),
-            deadline_form=DeadlineForm(formdata=None),
+            **steps,
             **extra,
         )
 
@@ -293,6 +296,20 @@ def detail(round_id: int):
 
 
 _CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
+
+
+def _clause_labels(page) -> dict[str | None, tuple[str, str]]:
+    """Each section's "n comments you can see" and "Comment on ..." texts, translated here in
+    one go (through the template's gettext they cost more than the rest of the section)."""
+    translations = get_translations()
+    ngettext, gettext = translations.ngettext, translations.gettext
+    comment_on = gettext("Comment on %(what)s")
+    labels = {}
+    for key, what in [(None, gettext("the whole text")), *((c.key, c.number) for c in page.clauses)]:
+        n = page.counts.get(key, 0)
+        count = ngettext("%(num)d comment you can see", "%(num)d comments you can see", n) % {"num": n}
+        labels[key] = (count, comment_on % {"what": what})
+    return labels
 
 
 def _comment_form_maker(db, round_: Round):
