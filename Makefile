@@ -90,7 +90,7 @@ test-browser: setup-dev browser-setup a11y-setup
 
 ## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
 bench: setup-dev
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk: apt-get install wrk"; exit 1; }
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || { echo "install wrk: apt-get install wrk"; exit 1; }
 	BENCH_ROUNDS=$(or $(BENCH_ROUNDS),5) BENCH_SECONDS=$(or $(BENCH_SECONDS),3) $(BIN)/python bench/run.py
 
 ## test-ops: backups under write load and the production configuration (3 gunicorn workers,
