@@ -7,6 +7,9 @@ organisation changed since the row was queued gets what they may see at the mome
 
 from __future__ import annotations
 
+import re
+import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from typing import Any
 
 import flask_babel
 from flask import g, render_template, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -26,7 +29,7 @@ from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.digests.models import Digest, EmailPreference, Notice, OutboxMessage
 from consult.drafts.models import Clause
-from consult.mailer import render_parts
+from consult.mailer import one_line, render_parts
 from consult.rounds.models import Round, RoundStatus
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -208,14 +211,68 @@ def _preference(session: Session, user: User) -> EmailPreference:
 
 
 class RenderCache:
-    """Work shared by the recipients of one delivery batch: a digest's content is queried once
-    per visibility class (`policy.class_member`), and its sections rendered once per class and
-    timezone; each person then loses only their own comments."""
+    """Work shared by the recipients of a delivery run: a digest's content is queried once per
+    visibility class (`policy.class_member`), and its sections and the message around them
+    rendered once per class and timezone; each person then loses only their own comments, and
+    gets their name and unsubscribe link put in.
+
+    The sender renews it every MAX_AGE seconds, so what a message shows was visible to its
+    recipient at most that long before it was sent (a comment hidden, a round published)."""
+
+    MAX_AGE = 2.0
 
     def __init__(self) -> None:
+        self.born = time.monotonic()
         self.content: dict[tuple, DigestContent] = {}
-        self.keep: list[Any] = []  # objects the batch reuses (the identity map holds them weakly)
+        self.keep: list[Any] = []  # objects the run reuses (the identity map holds them weakly)
         self.sections: dict[tuple, tuple[Markup, str]] = {}
+        self.messages: dict[tuple, Personalised | None] = {}
+        self.preferences_url: str | None = None
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.born > self.MAX_AGE
+
+
+class _Addressee:
+    """Who a shared rendering is addressed to: marks where the person's name goes."""
+
+    def __init__(self, display_name: str) -> None:
+        self.display_name = display_name
+
+
+class Personalised:
+    """A message rendered once, with marks where each recipient's name and unsubscribe link go.
+
+    The marks are random for every rendering, so no text in the message (a comment, a title)
+    can contain one. Each part is split at the marks once, so a name is never searched for marks;
+    the HTML part gets the values escaped exactly as the template's autoescaping would have,
+    the subject gets them on one line.
+    """
+
+    def __init__(self, name: str, **context: Any) -> None:
+        nonce = secrets.token_hex(8)
+        self.name_mark, self.url_mark = f"NAME{nonce}EMAN", f"LINK{nonce}KNIL"
+        parts = render_parts(name, user=_Addressee(self.name_mark), unsubscribe_url=self.url_mark, **context)
+        # Each part split at the marks once: [text, mark, text, mark, ..., text].
+        pattern = re.compile(f"({self.name_mark}|{self.url_mark})")
+        self.pieces = [pattern.split(part) for part in parts]
+
+    def usable(self) -> bool:
+        """Whether the marks came through untouched (a template that filters the name, say
+        truncates it, would break them): otherwise each person's message is rendered whole."""
+        _subject, text, html = self.pieces
+        return all(mark in part[1::2] for mark in (self.name_mark, self.url_mark) for part in (text, html))
+
+    def fill(self, display_name: str, unsubscribe_url: str) -> tuple[str, str, str]:
+        plain = {self.name_mark: display_name, self.url_mark: unsubscribe_url}
+        escaped = {mark: str(escape(value)) for mark, value in plain.items()}
+        subject, text, html = self.pieces
+        return one_line(_join(subject, plain)), _join(text, plain), _join(html, escaped)
+
+
+def _join(pieces: list[str], values: dict[str, str]) -> str:
+    # Odd positions are marks (re.split with a group); the values are never searched again.
+    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
 
 
 def render_row(
@@ -233,16 +290,21 @@ def render_row(
     if notice != "digest" and not _preference(session, user).wants(Notice(notice)):
         return None
     unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
+    if cache.preferences_url is None:
+        cache.preferences_url = url_for("digests.preferences", _external=True)
+    context["preferences_url"] = cache.preferences_url
     with recipient_timezone(user):
         if "content" in context:
-            context["sections_html"], context["sections_text"] = _sections(cache, context, user)
-        subject, text, html = render_parts(
-            row.template,
-            user=user,
-            unsubscribe_url=unsubscribe_url,
-            preferences_url=url_for("digests.preferences", _external=True),
-            **context,
-        )
+            key = (row.template, *_sections(cache, context, user))
+            if not context.get("dispositions"):  # nothing else personal: render once, fill in
+                if key not in cache.messages:
+                    shared = Personalised(row.template, **context)
+                    cache.messages[key] = shared if shared.usable() else None
+                shared = cache.messages[key]
+                if shared is not None:
+                    subject, text, html = shared.fill(user.display_name, unsubscribe_url)
+                    return subject, text, html, list_headers(unsubscribe_url)
+        subject, text, html = render_parts(row.template, user=user, unsubscribe_url=unsubscribe_url, **context)
     return subject, text, html, list_headers(unsubscribe_url)
 
 
@@ -258,7 +320,8 @@ def recipient_timezone(user: User) -> Iterator[None]:
     yield
 
 
-def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[Markup, str]:
+def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple:
+    """Put the digest's sections, as this person sees them, into `context`; returns their key."""
     content: DigestContent = context["content"]
     # The class is part of the key: sections rendered for one class never reach another.
     own = content.own_comment_ids(user.id)
@@ -270,7 +333,8 @@ def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[
         text = render_template("email/_sections.txt", content=mine, intro=context["intro"])
         # The .html partial is autoescaped: its output is safe to put into the email as it is.
         found = cache.sections[key] = (Markup(html), text)  # noqa: S704 (autoescaped .html template output)  # nosec B704
-    return found
+    context["sections_html"], context["sections_text"] = found
+    return key
 
 
 def _class_content(cache: RenderCache, key: tuple, user: User, build) -> DigestContent:
