@@ -7,6 +7,7 @@ organisation changed since the row was queued gets what they may see at the mome
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -19,7 +20,7 @@ from typing import Any
 import flask_babel
 from flask import g, render_template, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import and_, select
+from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from consult import policy, tokens
@@ -126,11 +127,22 @@ def build_digest(
     until: datetime,
     consultation_id: int | None = None,
     now: datetime | None = None,
+    late: dict[str, Any] | None = None,
 ) -> DigestContent:
     """What is new for `user`: comments from_comment_id < id <= to_comment_id they may see
-    (not their own), grouped by round (latest activity first) → clause (document order) →
-    stakeholder group, newest first; and rounds opened, closing soon or published."""
+    (not their own), and, with `late` (see `services._late`), comments up to from_comment_id
+    they may see now but could not see under the state `late` names; grouped by round (latest
+    activity first) → clause (document order) → stakeholder group, newest first; and rounds
+    opened, closing soon or published."""
     now = now or utcnow()
+    new = Comment.id > from_comment_id
+    if late is not None:
+        ranks = {int(round_id): rank for round_id, rank in late["ranks"].items()}
+        then = policy.comment_visibility_then(user.id, late["class"], ranks)
+        behind = and_(Comment.id <= from_comment_id, not_(then))
+        if not late["all"]:
+            behind = and_(Comment.round_id.in_(list(ranks)), behind)
+        new = or_(new, behind)
     author, org, group = aliased(User), aliased(Organisation), aliased(StakeholderGroup)
     # An alias: the policy's condition has its own subquery on `round`, which an outer `round`
     # would swallow by correlation.
@@ -143,7 +155,7 @@ def build_digest(
         .join(group, group.id == Comment.stakeholder_group_id)
         .outerjoin(Clause, and_(Clause.version_id == rnd.version_id, Clause.key == Comment.clause_key))
         .where(
-            Comment.id > from_comment_id,
+            new,
             Comment.id <= to_comment_id,
             Comment.author_id != user.id,
             policy.comment_visibility(user, now),
@@ -349,7 +361,8 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
     p = row.params
     if _preference(session, user).digest_frequency.value == "none":
         return None
-    key = ("digest", p["from"], p["to"], p.get("since"), p["until"])
+    late = p.get("late")
+    key = ("digest", p["from"], p["to"], p.get("since"), p["until"], json.dumps(late, sort_keys=True))
     content = _class_content(
         cache,
         key,
@@ -361,11 +374,15 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
             to_comment_id=p["to"],
             since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
             until=datetime.fromisoformat(p["until"]),
+            late=late,
         ),
     )
     until = datetime.fromisoformat(p["until"])
-    since = datetime.fromisoformat(p["since"]) if p.get("since") else until - timedelta(days=7)
-    answers = own_dispositions(session, user, since, until)
+    if "answers" in p:
+        answers = own_dispositions(session, user, until, after_release=p["answers"][0], up_to=p["answers"][1])
+    else:  # queued before answers were chosen by release id
+        since = datetime.fromisoformat(p["since"]) if p.get("since") else until - timedelta(days=7)
+        answers = own_dispositions(session, user, until, released_in=(since, until))
     if content.without(content.own_comment_ids(user.id)).is_empty() and not answers:
         return None
     return {
@@ -378,14 +395,28 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
     }
 
 
-def own_dispositions(session: Session, user: User, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """The secretariat's answers to the person's own comments released in [since, until), at most 50.
+def own_dispositions(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    after_release: int = 0,
+    up_to: int = 0,
+    released_in: tuple[datetime, datetime] | None = None,
+) -> list[dict[str, Any]]:
+    """The secretariat's answers to the person's own comments released after release id
+    `after_release` up to `up_to` (`Disposition.release_event_id`), newest first, at most 50;
+    or, for rows queued before release ids, released in the time window `released_in`.
 
     Personal (they concern only the author), so not part of the per-class content.
     """
     from consult.dispositions.forms import KIND_LABELS
     from consult.dispositions.models import Disposition
 
+    if released_in is not None:
+        chosen = and_(Disposition.released_at >= released_in[0], Disposition.released_at < released_in[1])
+    else:
+        chosen = and_(Disposition.release_event_id > after_release, Disposition.release_event_id <= up_to)
     rnd = aliased(Round)  # the policy's round condition correlates on Round itself
     rows = session.execute(
         select(Disposition, Comment, rnd.title)
@@ -393,12 +424,11 @@ def own_dispositions(session: Session, user: User, since: datetime, until: datet
         .join(rnd, rnd.id == Comment.round_id)
         .where(
             Comment.author_id == user.id,
-            policy.comment_visibility(user, until),
+            policy.comment_visibility(user, now),
             policy.disposition_visibility(user),
-            Disposition.released_at >= since,
-            Disposition.released_at < until,
+            chosen,
         )
-        .order_by(Disposition.released_at.desc(), Disposition.id.desc())
+        .order_by(Disposition.release_event_id.desc(), Disposition.id.desc())
         .limit(50)
     ).all()
     return [
