@@ -1,6 +1,6 @@
 """Benchmark: an organiser digest to 10,000 recipients through a local SMTP sink.
 
-Builds the outbox rows (`send_digest`) and sends them (`mailer.deliver`: per-recipient
+Builds the outbox rows (`send_digest`) and sends them (`delivery.deliver`: per-recipient
 rendering with the visibility filter, one SMTP connection, one row update per message), then
 sends the very same messages again with bare smtplib over one connection. Prints JSON lines:
 digest_10k_seconds, digest_10k_peak_mb, raw_smtp_seconds, digest_vs_raw_smtp (goal >= 0.5).
@@ -77,9 +77,10 @@ def main() -> None:
     from consult import create_app
     from consult.auth.models import Organisation, Role, User
     from consult.db import get_session
+    from consult.delivery import deliver
     from consult.digests import services
     from consult.digests.models import DigestFrequency, EmailPreference
-    from consult.mailer import QUEUED_IDS, deliver
+    from consult.mailer import QUEUED_IDS
     from consult.rounds.models import Phase, Preset
     from tests.factories import make_comment, make_consultation, make_people, make_round
 

@@ -125,7 +125,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 )
 def digests_send(reclaim_after: float | None) -> None:
     """Queue due notifications and digests, then send every due email (run it from cron)."""
-    from consult import mailer
+    from consult import delivery, mailer
     from consult.db import utcnow
     from consult.digests import services
 
@@ -143,7 +143,7 @@ def digests_send(reclaim_after: float | None) -> None:
         enqueue_delivery(app, None)
         click.echo("Sending is left to the RQ workers.")
         return
-    report = mailer.deliver(app, lease_seconds=reclaim_after)
+    report = delivery.deliver(app, lease_seconds=reclaim_after)
     click.echo(
         f"Sent {report.sent}, nothing new for {report.skipped}, will retry {report.retried}, failed {report.failed}."
     )

@@ -108,6 +108,15 @@ class Database:
         return self.session_factory(bind=self.reader if read_only else self.engine)
 
 
+def advisory_lock(session: Session, key: int) -> None:
+    """Serialise the transactions that take lock `key` until they end (PostgreSQL: a
+    transaction-scoped advisory lock; SQLite's writers, which begin IMMEDIATE, are serial)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def init_app(app: Flask) -> None:
     """Create the engine and close the request's session at teardown."""
     app.extensions["consult.db"] = Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"])

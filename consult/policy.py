@@ -326,6 +326,71 @@ def comment_visibility_in_round(session: Any, user: Any, round_: Any, now: Any =
     )
 
 
+def stage_rank(round_: Any, now: Any) -> int:
+    """How many of the stages while_open, after_close, after_publication the round has reached
+    at `now` (0-3), as `_stage_reached` decides: what a digest cursor remembers of a round."""
+    return len(_REACHED.get(round_.phase(now).value, ()))
+
+
+def comment_visibility_then(member_id: int, then_class: Any, ranks: dict[int, int]) -> Any:
+    """The SQL condition on Comment for what a person saw under an earlier state: their
+    visibility class then (`visibility_class`) and the stage rank each round had reached then
+    (`stage_rank`; rounds not named were not visible). The rule of `comment_visibility`, with
+    the stages given instead of read from the clock; comment statuses are today's. Digests list
+    comments that are visible now and were not then (`consult.digests`)."""
+    from sqlalchemy import and_, exists, false, or_, select
+
+    from consult.comments.models import Comment, CommentStatus
+    from consult.rounds.models import RoundVisibility, Stage
+
+    sees_all, _unapproved, organisation_id, group_id = then_class
+    if sees_all:
+        return Comment.status.not_in([CommentStatus.DRAFT, CommentStatus.WITHDRAWN])
+    if not ranks:
+        return false()
+    if organisation_id is None:  # published public rounds only (`_comment_rule`)
+        published_then = [r for r, rank in ranks.items() if rank >= len(_REACHED["published"])]
+        return and_(Comment.round_id.in_(published_then), _comment_rule(_Then(member_id, None, None), None))
+    by_rank: dict[int, list[int]] = {}
+    for round_id, rank in ranks.items():
+        by_rank.setdefault(rank, []).append(round_id)
+    order = _REACHED["published"]
+    cells = [
+        and_(
+            Comment.round_id.in_(round_ids),
+            exists(
+                select(RoundVisibility.id).where(
+                    RoundVisibility.round_id == Comment.round_id,
+                    RoundVisibility.viewer_group_id == group_id,
+                    RoundVisibility.author_group_id == Comment.stakeholder_group_id,
+                    RoundVisibility.stage.in_([Stage(s) for s in order[:rank]]),
+                )
+            ),
+        )
+        for rank, round_ids in sorted(by_rank.items())
+        if rank > 0
+    ]
+    member = _Then(member_id, organisation_id, group_id)
+    return and_(Comment.round_id.in_(list(ranks)), _comment_rule(member, None, rule_allows=or_(false(), *cells)))
+
+
+class _Then:
+    """A signed-in stand-in with an earlier organisation and group (for `comment_visibility_then`)."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, member_id: int, organisation_id: int | None, group_id: int | None) -> None:
+        self.id = member_id
+        self.organisation_id = organisation_id
+        self.organisation = _Organisation(group_id)
+
+
+class _Organisation:
+    def __init__(self, group_id: int | None) -> None:
+        self.stakeholder_group_id = group_id
+
+
 def visibility_class(user: Any) -> tuple:
     """People with equal classes see the same comments and rounds, apart from their own
     comments (the `author_id` term of `comment_visibility`) and, in attribution, their own

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 512  # longer input is refused before any work is done
@@ -29,8 +31,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer, without trying zlib on every payload: ours are
+    a few ids, which never compress (it keeps the uncompressed form then, so the tokens are the
+    same), and the attempt cost more than the signature. Compressed tokens still load."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"consult.{purpose}")
+    return _Serializer(current_app.config["SECRET_KEY"], salt=f"consult.{purpose}")
 
 
 def sign(purpose: str, payload: Any) -> str:

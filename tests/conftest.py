@@ -52,8 +52,18 @@ class SMTPSink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.lock = threading.Lock()
+        self.refused: set[str] = set()  # recipients refused at RCPT (550)
+        self.on_data = None  # called with the envelope as each message arrives, before it is kept
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.on_data is not None:
+            self.on_data(envelope)
         message = message_from_bytes(envelope.original_content or envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
@@ -63,6 +73,7 @@ class SMTPSink:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+        self.refused, self.on_data = set(), None
 
     def to(self, address: str) -> list[Message]:
         with self.lock:

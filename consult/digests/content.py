@@ -7,6 +7,10 @@ organisation changed since the row was queued gets what they may see at the mome
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +19,8 @@ from typing import Any
 
 import flask_babel
 from flask import g, render_template, url_for
-from markupsafe import Markup
-from sqlalchemy import and_, select
+from markupsafe import Markup, escape
+from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from consult import policy, tokens
@@ -26,7 +30,7 @@ from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.digests.models import Digest, EmailPreference, Notice, OutboxMessage
 from consult.drafts.models import Clause
-from consult.mailer import render_parts
+from consult.mailer import one_line, render_parts
 from consult.rounds.models import Round, RoundStatus
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -123,11 +127,22 @@ def build_digest(
     until: datetime,
     consultation_id: int | None = None,
     now: datetime | None = None,
+    late: dict[str, Any] | None = None,
 ) -> DigestContent:
     """What is new for `user`: comments from_comment_id < id <= to_comment_id they may see
-    (not their own), grouped by round (latest activity first) → clause (document order) →
-    stakeholder group, newest first; and rounds opened, closing soon or published."""
+    (not their own), and, with `late` (see `services._late`), comments up to from_comment_id
+    they may see now but could not see under the state `late` names; grouped by round (latest
+    activity first) → clause (document order) → stakeholder group, newest first; and rounds
+    opened, closing soon or published."""
     now = now or utcnow()
+    new = Comment.id > from_comment_id
+    if late is not None:
+        ranks = {int(round_id): rank for round_id, rank in late["ranks"].items()}
+        then = policy.comment_visibility_then(user.id, late["class"], ranks)
+        behind = and_(Comment.id <= from_comment_id, not_(then))
+        if not late["all"]:
+            behind = and_(Comment.round_id.in_(list(ranks)), behind)
+        new = or_(new, behind)
     author, org, group = aliased(User), aliased(Organisation), aliased(StakeholderGroup)
     # An alias: the policy's condition has its own subquery on `round`, which an outer `round`
     # would swallow by correlation.
@@ -140,7 +155,7 @@ def build_digest(
         .join(group, group.id == Comment.stakeholder_group_id)
         .outerjoin(Clause, and_(Clause.version_id == rnd.version_id, Clause.key == Comment.clause_key))
         .where(
-            Comment.id > from_comment_id,
+            new,
             Comment.id <= to_comment_id,
             Comment.author_id != user.id,
             policy.comment_visibility(user, now),
@@ -208,14 +223,68 @@ def _preference(session: Session, user: User) -> EmailPreference:
 
 
 class RenderCache:
-    """Work shared by the recipients of one delivery batch: a digest's content is queried once
-    per visibility class (`policy.class_member`), and its sections rendered once per class and
-    timezone; each person then loses only their own comments."""
+    """Work shared by the recipients of a delivery run: a digest's content is queried once per
+    visibility class (`policy.class_member`), and its sections and the message around them
+    rendered once per class and timezone; each person then loses only their own comments, and
+    gets their name and unsubscribe link put in.
+
+    The sender renews it every MAX_AGE seconds, so what a message shows was visible to its
+    recipient at most that long before it was sent (a comment hidden, a round published)."""
+
+    MAX_AGE = 2.0
 
     def __init__(self) -> None:
+        self.born = time.monotonic()
         self.content: dict[tuple, DigestContent] = {}
-        self.keep: list[Any] = []  # objects the batch reuses (the identity map holds them weakly)
+        self.keep: list[Any] = []  # objects the run reuses (the identity map holds them weakly)
         self.sections: dict[tuple, tuple[Markup, str]] = {}
+        self.messages: dict[tuple, Personalised | None] = {}
+        self.preferences_url: str | None = None
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.born > self.MAX_AGE
+
+
+class _Addressee:
+    """Who a shared rendering is addressed to: marks where the person's name goes."""
+
+    def __init__(self, display_name: str) -> None:
+        self.display_name = display_name
+
+
+class Personalised:
+    """A message rendered once, with marks where each recipient's name and unsubscribe link go.
+
+    The marks are random for every rendering, so no text in the message (a comment, a title)
+    can contain one. Each part is split at the marks once, so a name is never searched for marks;
+    the HTML part gets the values escaped exactly as the template's autoescaping would have,
+    the subject gets them on one line.
+    """
+
+    def __init__(self, name: str, **context: Any) -> None:
+        nonce = secrets.token_hex(8)
+        self.name_mark, self.url_mark = f"NAME{nonce}EMAN", f"LINK{nonce}KNIL"
+        parts = render_parts(name, user=_Addressee(self.name_mark), unsubscribe_url=self.url_mark, **context)
+        # Each part split at the marks once: [text, mark, text, mark, ..., text].
+        pattern = re.compile(f"({self.name_mark}|{self.url_mark})")
+        self.pieces = [pattern.split(part) for part in parts]
+
+    def usable(self) -> bool:
+        """Whether the marks came through untouched (a template that filters the name, say
+        truncates it, would break them): otherwise each person's message is rendered whole."""
+        _subject, text, html = self.pieces
+        return all(mark in part[1::2] for mark in (self.name_mark, self.url_mark) for part in (text, html))
+
+    def fill(self, display_name: str, unsubscribe_url: str) -> tuple[str, str, str]:
+        plain = {self.name_mark: display_name, self.url_mark: unsubscribe_url}
+        escaped = {mark: str(escape(value)) for mark, value in plain.items()}
+        subject, text, html = self.pieces
+        return one_line(_join(subject, plain)), _join(text, plain), _join(html, escaped)
+
+
+def _join(pieces: list[str], values: dict[str, str]) -> str:
+    # Odd positions are marks (re.split with a group); the values are never searched again.
+    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
 
 
 def render_row(
@@ -233,16 +302,21 @@ def render_row(
     if notice != "digest" and not _preference(session, user).wants(Notice(notice)):
         return None
     unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
+    if cache.preferences_url is None:
+        cache.preferences_url = url_for("digests.preferences", _external=True)
+    context["preferences_url"] = cache.preferences_url
     with recipient_timezone(user):
         if "content" in context:
-            context["sections_html"], context["sections_text"] = _sections(cache, context, user)
-        subject, text, html = render_parts(
-            row.template,
-            user=user,
-            unsubscribe_url=unsubscribe_url,
-            preferences_url=url_for("digests.preferences", _external=True),
-            **context,
-        )
+            key = (row.template, *_sections(cache, context, user))
+            if not context.get("dispositions"):  # nothing else personal: render once, fill in
+                if key not in cache.messages:
+                    shared = Personalised(row.template, **context)
+                    cache.messages[key] = shared if shared.usable() else None
+                shared = cache.messages[key]
+                if shared is not None:
+                    subject, text, html = shared.fill(user.display_name, unsubscribe_url)
+                    return subject, text, html, list_headers(unsubscribe_url)
+        subject, text, html = render_parts(row.template, user=user, unsubscribe_url=unsubscribe_url, **context)
     return subject, text, html, list_headers(unsubscribe_url)
 
 
@@ -258,7 +332,8 @@ def recipient_timezone(user: User) -> Iterator[None]:
     yield
 
 
-def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[Markup, str]:
+def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple:
+    """Put the digest's sections, as this person sees them, into `context`; returns their key."""
     content: DigestContent = context["content"]
     # The class is part of the key: sections rendered for one class never reach another.
     own = content.own_comment_ids(user.id)
@@ -270,7 +345,8 @@ def _sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple[
         text = render_template("email/_sections.txt", content=mine, intro=context["intro"])
         # The .html partial is autoescaped: its output is safe to put into the email as it is.
         found = cache.sections[key] = (Markup(html), text)  # noqa: S704 (autoescaped .html template output)  # nosec B704
-    return found
+    context["sections_html"], context["sections_text"] = found
+    return key
 
 
 def _class_content(cache: RenderCache, key: tuple, user: User, build) -> DigestContent:
@@ -285,7 +361,8 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
     p = row.params
     if _preference(session, user).digest_frequency.value == "none":
         return None
-    key = ("digest", p["from"], p["to"], p.get("since"), p["until"])
+    late = p.get("late")
+    key = ("digest", p["from"], p["to"], p.get("since"), p["until"], json.dumps(late, sort_keys=True))
     content = _class_content(
         cache,
         key,
@@ -297,11 +374,15 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
             to_comment_id=p["to"],
             since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
             until=datetime.fromisoformat(p["until"]),
+            late=late,
         ),
     )
     until = datetime.fromisoformat(p["until"])
-    since = datetime.fromisoformat(p["since"]) if p.get("since") else until - timedelta(days=7)
-    answers = own_dispositions(session, user, since, until)
+    if "answers" in p:
+        answers = own_dispositions(session, user, until, after_release=p["answers"][0], up_to=p["answers"][1])
+    else:  # queued before answers were chosen by release id
+        since = datetime.fromisoformat(p["since"]) if p.get("since") else until - timedelta(days=7)
+        answers = own_dispositions(session, user, until, released_in=(since, until))
     if content.without(content.own_comment_ids(user.id)).is_empty() and not answers:
         return None
     return {
@@ -314,14 +395,28 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
     }
 
 
-def own_dispositions(session: Session, user: User, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """The secretariat's answers to the person's own comments released in [since, until), at most 50.
+def own_dispositions(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    after_release: int = 0,
+    up_to: int = 0,
+    released_in: tuple[datetime, datetime] | None = None,
+) -> list[dict[str, Any]]:
+    """The secretariat's answers to the person's own comments released after release id
+    `after_release` up to `up_to` (`Disposition.release_event_id`), newest first, at most 50;
+    or, for rows queued before release ids, released in the time window `released_in`.
 
     Personal (they concern only the author), so not part of the per-class content.
     """
     from consult.dispositions.forms import KIND_LABELS
     from consult.dispositions.models import Disposition
 
+    if released_in is not None:
+        chosen = and_(Disposition.released_at >= released_in[0], Disposition.released_at < released_in[1])
+    else:
+        chosen = and_(Disposition.release_event_id > after_release, Disposition.release_event_id <= up_to)
     rnd = aliased(Round)  # the policy's round condition correlates on Round itself
     rows = session.execute(
         select(Disposition, Comment, rnd.title)
@@ -329,12 +424,11 @@ def own_dispositions(session: Session, user: User, since: datetime, until: datet
         .join(rnd, rnd.id == Comment.round_id)
         .where(
             Comment.author_id == user.id,
-            policy.comment_visibility(user, until),
+            policy.comment_visibility(user, now),
             policy.disposition_visibility(user),
-            Disposition.released_at >= since,
-            Disposition.released_at < until,
+            chosen,
         )
-        .order_by(Disposition.released_at.desc(), Disposition.id.desc())
+        .order_by(Disposition.release_event_id.desc(), Disposition.id.desc())
         .limit(50)
     ).all()
     return [

@@ -114,6 +114,13 @@ class EmailPreference(Base):
     # The digest cursor: comments up to this id have been considered (by id, not by clock).
     last_digest_comment_id: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None]
+    # What the cursor was computed under: {"class": policy.visibility_class, "ranks": {round id:
+    # policy.stage_rank}} (ranks only grow); None until the first digest on this scheme. A
+    # comment behind the cursor that has become visible since is listed once (services).
+    digest_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Answers to the person's own comments: releases up to this one have been listed
+    # (`Disposition.release_event_id`, by id, not by clock).
+    last_digest_release_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def wants(self, notice: Notice) -> bool:
         return bool(getattr(self, notice.value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -42,14 +43,18 @@ MAX_INTRO = 10_000
 # --- Preferences ---------------------------------------------------------------------------
 
 
-def preference_for(session: Session, user: User) -> EmailPreference:
-    """The person's preferences (the defaults until they change them)."""
+def preference_for(session: Session, user: User, ranks: dict[int, int] | None = None) -> EmailPreference:
+    """The person's preferences (the defaults until they change them); their digest starts
+    from what there is now (`ranks`: the rounds' stage ranks now, when the caller has them)."""
     found = session.get(EmailPreference, user.id)
     if found is None:
         found = EmailPreference(user_id=user.id, digest_frequency=DigestFrequency.WEEKLY)
         for notice in SWITCHES:
             setattr(found, notice.value, True)
         found.last_digest_comment_id = _last_comment_id(session)
+        found.last_digest_release_id = _last_release_id(session)
+        ranks = _stage_ranks(session, utcnow()) if ranks is None else ranks
+        found.digest_state = _state(None, list(policy.visibility_class(user)), ranks)
         session.add(found)
         session.flush()
     return found
@@ -253,20 +258,61 @@ def _is_due(pref: EmailPreference, timezone: str, now: datetime, hour: int) -> b
     return now - last >= timedelta(days=6, hours=12)
 
 
+def _last_release_id(session: Session) -> int:
+    from consult.dispositions.models import Disposition
+
+    return session.scalar(select(func.coalesce(func.max(Disposition.release_event_id), 0))) or 0
+
+
+def _stage_ranks(session: Session, now: datetime) -> dict[int, int]:
+    """The stage rank (`policy.stage_rank`) every round has reached now; rounds at 0 left out."""
+    reached = Round.status.in_([RoundStatus.APPROVED, RoundStatus.PUBLISHED, RoundStatus.ARCHIVED])
+    ranks = {round_.id: policy.stage_rank(round_, now) for round_ in session.scalars(select(Round).where(reached))}
+    return {round_id: rank for round_id, rank in ranks.items() if rank}
+
+
+def _late(state: dict[str, Any] | None, visibility: list, ranks: dict[int, int]) -> dict[str, Any] | None:
+    """What may have become visible behind the cursor since the state it was computed under:
+    every round if the person's visibility class changed, else the rounds that reached a
+    further stage (with the rank each had). None: nothing (or no state yet)."""
+    if state is None:
+        return None
+    then = {int(round_id): rank for round_id, rank in state["ranks"].items()}
+    if state["class"] != visibility:
+        return {"class": state["class"], "ranks": then, "all": True}
+    widened = {round_id: then.get(round_id, 0) for round_id, rank in ranks.items() if rank > then.get(round_id, 0)}
+    return {"class": state["class"], "ranks": widened, "all": False} if widened else None
+
+
+def _state(state: dict[str, Any] | None, visibility: list, ranks: dict[int, int]) -> dict[str, Any]:
+    """The new state: ranks only grow (a reopened round's comments were seen when it closed)."""
+    merged = {int(round_id): rank for round_id, rank in (state or {}).get("ranks", {}).items()}
+    for round_id, rank in ranks.items():
+        merged[round_id] = max(rank, merged.get(round_id, 0))
+    return {"class": visibility, "ranks": {str(round_id): rank for round_id, rank in sorted(merged.items())}}
+
+
 def queue_due_digests(session: Session, now: datetime) -> int:
     """Queue a personal digest for everyone whose morning hour has come.
 
-    The cursor is a comment id: the digest covers comments after the person's last cursor up
-    to the newest comment now, and the cursor moves there in the same transaction, so
-    consecutive digests neither skip nor repeat a comment.
+    Chosen by id, not by clock. Comments: the digest covers comment ids after the person's
+    cursor up to the newest now, plus comments behind the cursor that have become visible to
+    them since (a round reached a further stage, their role or organisation changed: `_late`);
+    answers to their own comments: releases after their release cursor up to the newest. Both
+    cursors move in the same transaction, so consecutive digests neither skip nor repeat.
     """
+    from consult.dispositions.services import lock_release_order
+
+    lock_release_order(session)  # a release commits wholly before or after this reads the newest
+    ranks = _stage_ranks(session, now)
     missing = select(User.id).where(User.is_active_flag.is_(True), ~exists().where(EmailPreference.user_id == User.id))
     for user_id in list(session.scalars(missing)):
-        preference_for(session, session.get(User, user_id))
+        preference_for(session, session.get(User, user_id), ranks)
     hour = current_app.config["DIGEST_HOUR"]
     top = _last_comment_id(session)
+    top_release = _last_release_id(session)
     stmt = (
-        select(EmailPreference, User.email, User.timezone)
+        select(EmailPreference, User)
         .join(User, User.id == EmailPreference.user_id)
         .where(User.is_active_flag.is_(True), EmailPreference.digest_frequency != DigestFrequency.NONE)
         .order_by(EmailPreference.user_id)
@@ -274,10 +320,11 @@ def queue_due_digests(session: Session, now: datetime) -> int:
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=EmailPreference, skip_locked=True)
     rows = []
-    for pref, email, timezone in session.execute(stmt):
-        if not _is_due(pref, timezone, now, hour):
+    for pref, user in session.execute(stmt):
+        if not _is_due(pref, user.timezone, now, hour):
             continue
         since = pref.last_digest_at
+        visibility = list(policy.visibility_class(user))
         # Two cron runs at once read the same cursor, so they build the same key: one row.
         key = f"digest:u{pref.user_id}:after{pref.last_digest_comment_id}:{since.isoformat() if since else 'first'}"
         rows.append(
@@ -286,16 +333,20 @@ def queue_due_digests(session: Session, now: datetime) -> int:
                 "kind": OutboxKind.DIGEST,
                 "template": "digest",
                 "user_id": pref.user_id,
-                "to_address": email,
+                "to_address": user.email,
                 "params": {
                     "from": pref.last_digest_comment_id,
                     "to": top,
+                    "late": _late(pref.digest_state, visibility, ranks),
+                    "answers": [pref.last_digest_release_id, top_release],
                     "since": since.isoformat() if since else None,
                     "until": now.isoformat(),
                 },
             }
         )
         pref.last_digest_comment_id = top
+        pref.last_digest_release_id = top_release
+        pref.digest_state = _state(pref.digest_state, visibility, ranks)
         pref.last_digest_at = now
     return len(mailer.enqueue(session, rows))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import enum_column
@@ -47,6 +47,9 @@ class Disposition(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
+    # The audit entry of the release: increases with each release, so digests list answers by
+    # this id instead of by time (see `consult.digests.services.queue_due_digests`).
+    release_event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     comment: Mapped[Comment] = relationship(lazy="raise")

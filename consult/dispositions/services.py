@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from consult import audit, policy
 from consult.auth.models import User
 from consult.comments.models import Comment, CommentStatus
-from consult.db import utcnow
+from consult.db import advisory_lock, utcnow
 from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition, DispositionKind
 from consult.drafts.models import Clause, DraftVersion
 from consult.errors import Conflict, Invalid, NotAllowed
@@ -94,9 +94,20 @@ def release_dispositions(session: Session, *, actor: User, round_: Round, now: d
     return released
 
 
+RELEASE_ORDER_LOCK = 0x636F_6E73_0001  # "cons" 1: releases against digest cursors
+
+
+def lock_release_order(session: Session) -> None:
+    """Hold until this transaction ends: no release takes an id while a digest run reads them."""
+    advisory_lock(session, RELEASE_ORDER_LOCK)
+
+
 def release_drafted(session: Session, *, actor: User, round_: Round, now: datetime) -> int:
     """Release the round's drafted dispositions and tell their authors (also run at publication,
     whose moderator approval is the permission that counts there)."""
+    # Releases and digest cursors are ordered by the release's audit id: take it only once no
+    # digest run is reading the newest one (PostgreSQL; SQLite serialises writers anyway).
+    lock_release_order(session)
     rows = session.execute(
         select(Disposition, User)
         .join(Comment, Comment.id == Disposition.comment_id)
@@ -104,14 +115,16 @@ def release_drafted(session: Session, *, actor: User, round_: Round, now: dateti
         .where(Disposition.round_id == round_.id, Disposition.released_at.is_(None))
     ).all()
     authors: dict[int, tuple[User, int]] = {}
-    for disposition, author in rows:
-        disposition.released_at, disposition.released_by_id = now, actor.id
-        authors[author.id] = (author, authors.get(author.id, (author, 0))[1] + 1)
     if rows:
         entry = audit.record(
             session, actor=actor, action="disposition.release", subject=round_, summary=str(len(rows)), count=len(rows)
         )
         session.flush()
+    for disposition, author in rows:
+        disposition.released_at, disposition.released_by_id = now, actor.id
+        disposition.release_event_id = entry.id
+        authors[author.id] = (author, authors.get(author.id, (author, 0))[1] + 1)
+    if rows:
         # Each author is told once per release, through the outbox (switchable in their settings).
         from consult.digests.models import Notice
         from consult.digests.services import notify

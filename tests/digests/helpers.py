@@ -6,8 +6,9 @@ from datetime import timedelta
 from email.message import Message
 
 from consult.db import utcnow
+from consult.delivery import deliver
 from consult.digests import services
-from consult.mailer import QUEUED_IDS, deliver
+from consult.mailer import QUEUED_IDS
 
 
 def text_of(message: Message) -> str:

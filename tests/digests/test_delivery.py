@@ -19,9 +19,10 @@ from config import BASE_DIR
 from consult.auth.models import Role
 from consult.consultations.models import Consultation
 from consult.db import utcnow
+from consult.delivery import deliver
 from consult.digests import services
 from consult.digests.models import DigestFrequency, EmailPreference, OutboxMessage, OutboxStatus
-from consult.mailer import QUEUED_IDS, deliver
+from consult.mailer import QUEUED_IDS
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import html_of, text_of
 from tests.factories import make_comment, make_consultation, make_round, make_user
@@ -199,3 +200,55 @@ def test_with_redis_the_send_button_enqueues_and_a_worker_sends(app, session, pe
         assert f'<progress id="digest-progress" value="{n}" max="{n}"'.encode() in progress.data
     finally:
         queue.delete(delete_jobs=True)
+
+
+def _crowd_digest(session, people, size):
+    crowd = [
+        make_user(session, Role.PARTICIPANT, people.organisations["industry"], email=f"reader{i}@example.org")
+        for i in range(size)
+    ]
+    digest = _organiser_digest(session, people)
+    session.info.pop(QUEUED_IDS, None)  # sent by the test
+    session.commit()
+    return digest, crowd
+
+
+def test_each_message_is_recorded_before_the_next_one_is_delivered(app, session, people, smtp, database_url):
+    """The pipeline sends message k+1's envelope while k is recorded, but its content only after
+    k's row is committed: at any moment at most one accepted message is unrecorded."""
+    from sqlalchemy import create_engine, func
+
+    digest, _crowd = _crowd_digest(session, people, 40)
+    engine = create_engine(database_url)
+    seen: list[tuple[int, int]] = []  # (messages the server had accepted, rows recorded sent)
+
+    def check(_envelope):
+        with engine.connect() as conn:
+            recorded = conn.scalar(
+                select(func.count()).where(
+                    OutboxMessage.digest_id == digest.id, OutboxMessage.status == OutboxStatus.SENT
+                )
+            )
+        seen.append((len(smtp.messages), recorded))
+
+    smtp.on_data = check
+    try:
+        report = deliver(app)
+    finally:
+        engine.dispose()
+    assert report.sent == len(smtp.messages) > 40
+    assert all(recorded >= accepted for accepted, recorded in seen), seen
+
+
+def test_a_refused_recipient_fails_alone_and_the_rest_are_sent_once(app, session, people, smtp):
+    _digest, crowd = _crowd_digest(session, people, 10)
+    refused = crowd[4].email
+    smtp.refused = {refused}
+    report = deliver(app)
+    received = Counter(m["X-Envelope-To"] for m in smtp.messages)
+    fresh(session)
+    rows = {r.to_address: r for r in session.scalars(select(OutboxMessage))}
+    assert refused not in received and max(received.values()) == 1
+    assert set(received) == set(rows) - {refused}
+    assert rows[refused].status is OutboxStatus.PENDING and "550" in rows[refused].last_error
+    assert report.sent == len(received) and report.retried == 1

@@ -62,7 +62,7 @@ def test_a_changed_organisation_is_seen_at_send_time(app, session, people, smtp)
     services.queue_due_digests(session, later(0))
     mover.organisation = people.organisations["industry"]  # moved after the digest was queued
     session.commit()
-    from consult.mailer import deliver
+    from consult.delivery import deliver
 
     deliver(app)
     (message,) = smtp.to(mover.email)  # the round's opening is still news to them
