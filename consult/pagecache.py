@@ -2,7 +2,7 @@
 
 Each worker process has its own. Keys must name everything the cached part depends on; for
 the round page that is the round's `revision` (moved by database triggers on every change
-the page shows, see migration 0006), the round's phase, and who is looking (id, role,
+the page shows, see migration 0007), the round's phase, and who is looking (id, role,
 organisation, group), their language and timezone, and the page's own parameters. A stale
 entry is never served: a change moves the revision and the old key is not asked for again;
 it ages out.

@@ -51,7 +51,7 @@ class CommentInput:
 
 def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
     # FOR NO KEY UPDATE, not FOR SHARE: writing a comment moves the round's revision (a trigger,
-    # migration 0006), and two writers holding a share lock would deadlock upgrading it. A
+    # migration 0007), and two writers holding a share lock would deadlock upgrading it. A
     # close waits for the writers that came first either way.
     round_ = session.scalar(
         select(Round)

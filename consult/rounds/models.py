@@ -88,7 +88,7 @@ class Round(Base):
     publication_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Moved by database triggers (migration 0006) whenever what the round page shows may have
+    # Moved by database triggers (migration 0007) whenever what the round page shows may have
     # changed; never written by the application. The page cache keys on it.
     revision: Mapped[int] = mapped_column(server_default="0")
 

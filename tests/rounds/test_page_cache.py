@@ -260,7 +260,7 @@ def test_changing_the_round_or_its_rule_moves_the_revision(session, people, open
 
 
 def _migration():
-    path = ROOT / "migrations" / "versions" / "0006_round_revision.py"
+    path = ROOT / "migrations" / "versions" / "0007_round_revision.py"
     spec = importlib.util.spec_from_file_location("round_revision", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
