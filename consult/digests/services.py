@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from consult import audit, mailer, policy
@@ -218,7 +218,27 @@ def _wants(session: Session, user: User, notice: Notice) -> bool:
 
 
 def _last_comment_id(session: Session) -> int:
+    """The newest comment id (a new person's first cursor: nothing is owed before it)."""
     return session.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
+
+
+def _comment_horizon(session: Session) -> int:
+    """The newest comment id below which no comment can still commit: where a digest's comment
+    cursor may move to.
+
+    On PostgreSQL ids are taken before commit, so the newest committed id can have an older
+    one still in flight, which a cursor moved past it would skip for good. Every comment
+    writer locks its round first (`comments.services._round_for_writing`, FOR NO KEY UPDATE,
+    held to its commit): a short transaction of its own that takes FOR SHARE on the rounds
+    that can take comments waits for those writers, and reads the newest id once they are
+    done. The caller must hold no round lock (it would wait for itself; the lock timeout
+    ends that). SQLite's writers are serial (BEGIN IMMEDIATE): no id is ever in flight."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _last_comment_id(session)
+    with session.get_bind().connect() as conn, conn.begin():
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+        conn.execute(select(Round.id).where(Round.status == RoundStatus.APPROVED).with_for_update(read=True))
+        return conn.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
 
 
 def queue_round_events(session: Session, now: datetime) -> int:
@@ -309,7 +329,7 @@ def queue_due_digests(session: Session, now: datetime) -> int:
     for user_id in list(session.scalars(missing)):
         preference_for(session, session.get(User, user_id), ranks)
     hour = current_app.config["DIGEST_HOUR"]
-    top = _last_comment_id(session)
+    top = _comment_horizon(session)
     top_release = _last_release_id(session)
     stmt = (
         select(EmailPreference, User)
@@ -364,7 +384,7 @@ def draft_digest(session: Session, consultation: Consultation, intro: str = "", 
         consultation_id=consultation.id,
         intro=intro.strip(),
         from_comment_id=previous.to_comment_id if previous else 0,
-        to_comment_id=_last_comment_id(session),
+        to_comment_id=_comment_horizon(session),
         since=previous.sent_at if previous else None,
         sent_at=now,
     )

@@ -35,6 +35,7 @@ def _organiser_digest(session, people, intro="Welcome to the round", consultatio
     consultation = consultation or make_consultation(session)
     round_ = make_round(session, Phase.PUBLISHED, Preset.GROUP_DIALOGUE, consultation=consultation)
     make_comment(session, round_, people["participant:governments"], body="published position")
+    session.commit()  # written in a request of its own, as on the site
     digest = services.send_digest(session, actor=people["organiser"], consultation=consultation, intro=intro)
     return digest
 

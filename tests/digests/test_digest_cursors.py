@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from consult.digests import services
@@ -138,3 +139,40 @@ def test_answers_are_listed_once_by_release_not_by_clock(app, session, people, s
     assert "ANSWER-B" in text_of(digests[1]) and "ANSWER-C" in text_of(digests[1])
     for name in "ABC":
         assert sum(text_of(m).count(f"ANSWER-{name}") for m in digests) == 1
+
+
+def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
+    """PostgreSQL takes ids before commit: a digest cursor moved past the newest committed id
+    while an older one is still in flight would skip that comment for good. The horizon waits
+    for writers holding their round, then reads the newest id."""
+    import threading
+    import time
+
+    from consult.comments.services import _round_for_writing
+    from consult.db import utcnow
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite's writers are serial: no id is ever in flight")
+    round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
+    make_comment(session, round_, people["participant:industry"], body="committed first")
+    session.commit()
+    writer = app.extensions["consult.db"].new_session()
+    _round_for_writing(writer, round_.id, utcnow())  # the round, locked as a comment write does
+    in_flight = make_comment(writer, round_, people["participant:governments"], body="still in flight")
+    seen: list[int] = []
+
+    def read_horizon() -> None:
+        reader = app.extensions["consult.db"].new_session()
+        try:
+            seen.append(services._comment_horizon(reader))
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=read_horizon)
+    thread.start()
+    time.sleep(0.5)
+    assert not seen, "the horizon did not wait for the writer"
+    writer.commit()
+    writer.close()
+    thread.join(10)
+    assert seen == [in_flight.id]

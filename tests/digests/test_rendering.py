@@ -41,6 +41,7 @@ def test_shared_rendering_equals_rendering_each_person(app, session, people, smt
         user.display_name = name
     make_comment(session, round_, people["participant:governments"], body="A <b>bold</b> view")
     make_comment(session, round_, people["focal_point"], body="NAME-looking text LINK")
+    session.commit()  # written in requests of their own, as on the site
     services.send_digest(session, actor=people["organiser"], consultation=consultation, intro="Hi *all*")
     services.queue_due_digests(session, later(1))
     session.info.clear()  # rendered below, not sent
