@@ -91,3 +91,51 @@ def test_every_model_table_is_created_by_migrations(empty_database_url):
     with engine.connect() as conn:
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
     engine.dispose()
+
+
+def test_digest_keys_are_backfilled_and_the_comment_triggers_survive(empty_database_url):
+    """0008 gives existing comments digest keys from the audit log and moves every digest
+    cursor to the newest audit id; it adds its columns without recreating `comment` (SQLite's
+    batch mode would drop the round-revision triggers of 0007)."""
+    from consult.comments.models import Comment, CommentStatus
+    from consult.digests.models import DigestFrequency, EmailPreference
+    from tests import factories
+
+    app = create_app({**_base_config(), "DATABASE_URL": empty_database_url})
+    engine = app.extensions["consult.db"].engine
+    with app.app_context():
+        run(app, "db", "upgrade")
+        session = app.extensions["consult.db"].new_session()
+        people = factories.make_people(session)
+        round_ = factories.make_round(session)
+        accepted = factories.make_comment(session, round_, people["participant:industry"]).id
+        waiting = factories.make_comment(
+            session, round_, people["participant:industry"], status=CommentStatus.AWAITING_MODERATION
+        ).id
+        draft = factories.make_comment(session, round_, people["participant:industry"], status=CommentStatus.DRAFT).id
+        session.add(EmailPreference(user_id=people["moderator"].id, digest_frequency=DigestFrequency.DAILY))
+        session.commit()
+        session.close()
+        run(app, "db", "downgrade", "0007")
+        run(app, "db", "upgrade")
+        with engine.connect() as conn:
+            keys = {
+                row.id: (row.submitted_key, row.accepted_key)
+                for row in conn.execute(select(Comment.id, Comment.submitted_key, Comment.accepted_key))
+            }
+            events = dict(
+                conn.execute(text("SELECT subject_id, id FROM audit_event WHERE subject_type = 'Comment'")).all()
+            )
+            newest = conn.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
+            cursors = set(conn.execute(text("SELECT last_digest_comment_key FROM email_preference")).scalars())
+            if conn.dialect.name == "postgresql":
+                triggers = text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'comment'::regclass")
+            else:
+                triggers = text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'comment'")
+            names = set(conn.execute(triggers).scalars())
+    engine.dispose()
+    assert keys[accepted] == (events[accepted], events[accepted])
+    assert keys[waiting] == (events[waiting], None)
+    assert keys[draft] == (None, None)
+    assert cursors == {newest}
+    assert {f"comment_bumps_round_{op}" for op in ("ins", "upd", "del")} <= names

@@ -81,6 +81,11 @@ class Comment(Base):
     hidden_at: Mapped[datetime | None]
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    # Digest keys: the id of the audit entry of the moment the comment last became visible to
+    # its organisation and staff (submitted) and to other organisations (accepted); None while
+    # it is not. Digests choose comments by these, not by id (`consult.digests`).
+    submitted_key: Mapped[int | None] = mapped_column(index=True)
+    accepted_key: Mapped[int | None] = mapped_column(index=True)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     organisation: Mapped[Organisation] = relationship(lazy="raise")

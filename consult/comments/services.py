@@ -49,10 +49,21 @@ class CommentInput:
     attribution: Attribution
 
 
-def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
+# Whom a comment in each status is visible to, besides its author: its organisation and staff
+# (submitted), everyone the round's rule lets see it (accepted).
+SUBMITTED = (
+    CommentStatus.AWAITING_SIGNOFF,
+    CommentStatus.AWAITING_MODERATION,
+    CommentStatus.ACCEPTED,
+    CommentStatus.REJECTED,
+)
+
+
+def _lock_round(session: Session, round_id: int) -> Round:
     # FOR NO KEY UPDATE, not FOR SHARE: writing a comment moves the round's revision (a trigger,
     # migration 0007), and two writers holding a share lock would deadlock upgrading it. A
-    # close waits for the writers that came first either way.
+    # close waits for the writers that came first either way, and so does a digest's horizon
+    # (`digests.services._comment_horizon`). Always the round before the comment row.
     round_ = session.scalar(
         select(Round)
         .where(Round.id == round_id)
@@ -61,6 +72,27 @@ def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
     )
     if round_ is None:
         raise NotFound(_("This round does not exist."))
+    return round_
+
+
+def _stamp(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
+    """Give the comment the digest key (`event`'s id) of each audience it has just reached:
+    digests list it to that audience by this key (`digests.content.build_digest`). The caller
+    holds the comment's round (`_lock_round`), taken before `event` got its id, so a digest's
+    horizon never passes a key still in flight."""
+    became_submitted = comment.status in SUBMITTED and before not in SUBMITTED
+    became_accepted = comment.status is CommentStatus.ACCEPTED and before is not CommentStatus.ACCEPTED
+    if not (became_submitted or became_accepted):
+        return
+    session.flush()  # the event's id
+    if became_submitted:
+        comment.submitted_key = event.id
+    if became_accepted:
+        comment.accepted_key = event.id
+
+
+def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
+    round_ = _lock_round(session, round_id)
     phase = round_.phase(now)
     if phase is not Phase.OPEN:
         if phase in (Phase.DRAFT, Phase.PENDING_APPROVAL, Phase.SCHEDULED):
@@ -176,6 +208,7 @@ def save_comment(
     event = audit.record(
         session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
     )
+    _stamp(session, comment, None, event)
     email.notify_comment_waiting(session, comment, event)
     return comment, True
 
@@ -202,7 +235,8 @@ def update_comment(
     if comment.status not in EDITABLE:
         raise Conflict(_("This comment can no longer be edited."))
     position = _check_input(session, round_, data)
-    was_submitted = comment.status is not CommentStatus.DRAFT
+    before = comment.status
+    was_submitted = before is not CommentStatus.DRAFT
     comment.clause_key, comment.clause_position = data.clause_key, position
     comment.type, comment.attribution = data.type, data.attribution
     comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
@@ -212,6 +246,7 @@ def update_comment(
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
     event = audit.record(session, actor=actor, action="comment.edit", subject=comment)
+    _stamp(session, comment, before, event)
     email.notify_comment_waiting(session, comment, event)
     return comment
 
@@ -261,6 +296,7 @@ def sign_off(
         subject=comment,
         reason=reason,
     )
+    _stamp(session, comment, CommentStatus.AWAITING_SIGNOFF, event)
     email.notify_comment_waiting(session, comment, event)
     return comment
 
@@ -276,6 +312,7 @@ def moderate(
 ) -> Comment:
     """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees."""
     policy.require(actor, Permission.COMMENT_MODERATE)
+    _lock_round(session, comment.round_id)  # before the comment: its digest key (`_stamp`)
     comment = session.scalar(
         select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
     )
@@ -294,6 +331,7 @@ def moderate(
         subject=comment,
         reason=reason,
     )
+    _stamp(session, comment, CommentStatus.AWAITING_MODERATION, event)
     email.notify_comment_decided(session, comment, event, "accepted" if accept else "rejected")
     return comment
 

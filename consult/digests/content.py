@@ -20,7 +20,7 @@ from typing import Any
 import flask_babel
 from flask import g, render_template, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, case, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from consult import policy, tokens
@@ -117,32 +117,59 @@ def _author_line(user: User, comment: Comment, author: User, organisation: Organ
     return group
 
 
+def comment_key(sees_all: bool, organisation_id: int | None) -> Any:
+    """The SQL expression for a comment's digest key as a viewer of this kind sees it: the id
+    of the audit entry of the moment the comment became visible to them. Staff and the author's
+    organisation see it from its submission (`Comment.submitted_key`), everyone else from its
+    acceptance (`Comment.accepted_key`), if the round's rule and stage let them at all."""
+    if sees_all:
+        return Comment.submitted_key
+    if organisation_id is None:
+        return Comment.accepted_key
+    return case((Comment.organisation_id == organisation_id, Comment.submitted_key), else_=Comment.accepted_key)
+
+
 def build_digest(
     session: Session,
     user: Any,
     *,
-    from_comment_id: int,
-    to_comment_id: int,
+    from_key: int,
+    to_key: int,
     since: datetime | None,
     until: datetime,
     consultation_id: int | None = None,
     now: datetime | None = None,
     late: dict[str, Any] | None = None,
+    by_id: bool = False,
 ) -> DigestContent:
-    """What is new for `user`: comments from_comment_id < id <= to_comment_id they may see
-    (not their own), and, with `late` (see `services._late`), comments up to from_comment_id
-    they may see now but could not see under the state `late` names; grouped by round (latest
-    activity first) → clause (document order) → stakeholder group, newest first; and rounds
-    opened, closing soon or published."""
+    """What is new for `user`: the comments they may see now (not their own) whose digest key
+    (`comment_key`: when they became visible to this kind of viewer) is up to `to_key` and that
+    they had not had by `from_key`: key after `from_key`, or, with `late` (see
+    `services._late`), in a round that reached a further stage or after a change of the
+    viewer's class, not visible under the state `late` names (`policy.comment_visibility_then`,
+    with the key of that class) up to `from_key`. Grouped by round (latest activity first) →
+    clause (document order) → stakeholder group, newest first; and rounds opened, closing soon
+    or published. `by_id`: the keys are comment ids (rows queued before migration 0008)."""
     now = now or utcnow()
-    new = Comment.id > from_comment_id
+    sees_all = policy.sees_all_comments(user)
+    key = Comment.id if by_id else comment_key(sees_all, getattr(user, "organisation_id", None))
+    # A prefilter the indexes can answer: a comment new to anyone has a key after the cursor.
+    candidates = (
+        [Comment.id > from_key] if by_id else [Comment.submitted_key > from_key, Comment.accepted_key > from_key]
+    )
+    had = and_(key.is_not(None), key <= from_key)
     if late is not None:
         ranks = {int(round_id): rank for round_id, rank in late["ranks"].items()}
         then = policy.comment_visibility_then(user.id, late["class"], ranks)
-        behind = and_(Comment.id <= from_comment_id, not_(then))
-        if not late["all"]:
-            behind = and_(Comment.round_id.in_(list(ranks)), behind)
-        new = or_(new, behind)
+        key_then = Comment.id if by_id else comment_key(bool(late["class"][0]), late["class"][2])
+        had_then = and_(then, key_then.is_not(None), key_then <= from_key)
+        if late["all"]:
+            had, candidates = had_then, [true()]
+        else:
+            widened = Comment.round_id.in_(list(ranks))
+            had = or_(and_(not_(widened), had), and_(widened, had_then))
+            candidates.append(widened)
+    new = and_(or_(*candidates), not_(had))
     author, org, group = aliased(User), aliased(Organisation), aliased(StakeholderGroup)
     # An alias: the policy's condition has its own subquery on `round`, which an outer `round`
     # would swallow by correlation.
@@ -156,7 +183,7 @@ def build_digest(
         .outerjoin(Clause, and_(Clause.version_id == rnd.version_id, Clause.key == Comment.clause_key))
         .where(
             new,
-            Comment.id <= to_comment_id,
+            key <= to_key,
             Comment.author_id != user.id,
             policy.comment_visibility(user, now),
         )
@@ -362,7 +389,15 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
     if _preference(session, user).digest_frequency.value == "none":
         return None
     late = p.get("late")
-    key = ("digest", p["from"], p["to"], p.get("since"), p["until"], json.dumps(late, sort_keys=True))
+    key = (
+        "digest",
+        bool(p.get("keys")),
+        p["from"],
+        p["to"],
+        p.get("since"),
+        p["until"],
+        json.dumps(late, sort_keys=True),
+    )
     content = _class_content(
         cache,
         key,
@@ -370,11 +405,12 @@ def _personal_digest(session: Session, user: User, row: OutboxMessage, cache: Re
         lambda member: build_digest(
             session,
             member,
-            from_comment_id=p["from"],
-            to_comment_id=p["to"],
+            from_key=p["from"],
+            to_key=p["to"],
             since=datetime.fromisoformat(p["since"]) if p.get("since") else None,
             until=datetime.fromisoformat(p["until"]),
             late=late,
+            by_id=not p.get("keys"),
         ),
     )
     until = datetime.fromisoformat(p["until"])
@@ -465,8 +501,8 @@ def digest_content_for(session: Session, digest: Digest, user: Any) -> DigestCon
     return build_digest(
         session,
         user,
-        from_comment_id=digest.from_comment_id,
-        to_comment_id=digest.to_comment_id,
+        from_key=digest.from_comment_key,
+        to_key=digest.to_comment_key,
         since=digest.since,
         until=digest.sent_at or utcnow(),
         consultation_id=digest.consultation_id,

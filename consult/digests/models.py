@@ -89,9 +89,10 @@ class Digest(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    # Comments with from_comment_id < id <= to_comment_id are new in this digest.
-    from_comment_id: Mapped[int] = mapped_column(Integer, default=0)
-    to_comment_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Comments whose digest key (`Comment.submitted_key` or `accepted_key`, audit ids: see
+    # `content.build_digest`) is in from_comment_key < key <= to_comment_key are new in it.
+    from_comment_key: Mapped[int] = mapped_column(Integer, default=0)
+    to_comment_key: Mapped[int] = mapped_column(Integer, default=0)
     since: Mapped[datetime | None]
 
 
@@ -111,8 +112,9 @@ class EmailPreference(Base):
     comment_waiting: Mapped[bool] = mapped_column(Boolean, default=True)
     disposition_released: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     organiser_digest: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The digest cursor: comments up to this id have been considered (by id, not by clock).
-    last_digest_comment_id: Mapped[int] = mapped_column(Integer, default=0)
+    # The digest cursor: comments whose digest key (an audit id: `Comment.submitted_key` or
+    # `accepted_key`, see `content.build_digest`) is up to this have been considered.
+    last_digest_comment_key: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None]
     # What the cursor was computed under: {"class": policy.visibility_class, "ranks": {round id:
     # policy.stage_rank}} (ranks only grow); None until the first digest on this scheme. A

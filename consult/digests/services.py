@@ -51,7 +51,7 @@ def preference_for(session: Session, user: User, ranks: dict[int, int] | None = 
         found = EmailPreference(user_id=user.id, digest_frequency=DigestFrequency.WEEKLY)
         for notice in SWITCHES:
             setattr(found, notice.value, True)
-        found.last_digest_comment_id = _last_comment_id(session)
+        found.last_digest_comment_key = _last_audit_id(session)
         found.last_digest_release_id = _last_release_id(session)
         ranks = _stage_ranks(session, utcnow()) if ranks is None else ranks
         found.digest_state = _state(None, list(policy.visibility_class(user)), ranks)
@@ -217,28 +217,34 @@ def _wants(session: Session, user: User, notice: Notice) -> bool:
 # --- The cron: clock-driven events and due digests -----------------------------------------
 
 
-def _last_comment_id(session: Session) -> int:
-    """The newest comment id (a new person's first cursor: nothing is owed before it)."""
-    return session.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
+def _last_audit_id(session: Session) -> int:
+    """The newest audit id (a new person's first comment cursor: nothing is owed before it)."""
+    return session.scalar(select(func.coalesce(func.max(audit.AuditEvent.id), 0))) or 0
 
 
 def _comment_horizon(session: Session) -> int:
-    """The newest comment id below which no comment can still commit: where a digest's comment
-    cursor may move to.
+    """The newest digest key (an audit id) below which no comment key can still commit: where a
+    digest's comment cursor may move to.
 
-    On PostgreSQL ids are taken before commit, so the newest committed id can have an older
-    one still in flight, which a cursor moved past it would skip for good. Every comment
-    writer locks its round first (`comments.services._round_for_writing`, FOR NO KEY UPDATE,
-    held to its commit): a short transaction of its own that takes FOR SHARE on the rounds
-    that can take comments waits for those writers, and reads the newest id once they are
-    done. The caller must hold no round lock (it would wait for itself; the lock timeout
-    ends that). SQLite's writers are serial (BEGIN IMMEDIATE): no id is ever in flight."""
+    A comment's digest keys are the ids of the audit entries that made it visible
+    (`comments.services._stamp`). On PostgreSQL ids are taken before commit, so the newest
+    committed id can have an older one still in flight, which a cursor moved past it would skip
+    for good. Every service that gives a key locks the comment's round first
+    (`comments.services._lock_round`, FOR NO KEY UPDATE, held to its commit): authors and focal
+    points on rounds open for comments, moderators on rounds with comments awaiting moderation.
+    A short transaction of its own that takes FOR SHARE on those rounds waits for them, and
+    reads the newest audit id once they are done (a writer that locks later takes a later id).
+    The caller must hold no round lock (it would wait for itself; the lock timeout ends that).
+    SQLite's writers are serial (BEGIN IMMEDIATE): no id is ever in flight."""
     if session.get_bind().dialect.name != "postgresql":
-        return _last_comment_id(session)
+        return _last_audit_id(session)
+    awaiting = exists().where(Comment.round_id == Round.id, Comment.status == CommentStatus.AWAITING_MODERATION)
     with session.get_bind().connect() as conn, conn.begin():
         conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-        conn.execute(select(Round.id).where(Round.status == RoundStatus.APPROVED).with_for_update(read=True))
-        return conn.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
+        conn.execute(
+            select(Round.id).where(or_(Round.status == RoundStatus.APPROVED, awaiting)).with_for_update(read=True)
+        )
+        return conn.scalar(select(func.coalesce(func.max(audit.AuditEvent.id), 0))) or 0
 
 
 def queue_round_events(session: Session, now: datetime) -> int:
@@ -315,9 +321,11 @@ def _state(state: dict[str, Any] | None, visibility: list, ranks: dict[int, int]
 def queue_due_digests(session: Session, now: datetime) -> int:
     """Queue a personal digest for everyone whose morning hour has come.
 
-    Chosen by id, not by clock. Comments: the digest covers comment ids after the person's
-    cursor up to the newest now, plus comments behind the cursor that have become visible to
-    them since (a round reached a further stage, their role or organisation changed: `_late`);
+    Chosen by id, not by clock. Comments: the digest covers comments whose digest key (the
+    audit id of the moment they became visible to the person: `content.comment_key`) is after
+    the person's cursor up to the horizon now, plus comments behind the cursor that have become
+    visible to them since (a round reached a further stage, their role or organisation
+    changed: `_late`);
     answers to their own comments: releases after their release cursor up to the newest. Both
     cursors move in the same transaction, so consecutive digests neither skip nor repeat.
     """
@@ -346,7 +354,7 @@ def queue_due_digests(session: Session, now: datetime) -> int:
         since = pref.last_digest_at
         visibility = list(policy.visibility_class(user))
         # Two cron runs at once read the same cursor, so they build the same key: one row.
-        key = f"digest:u{pref.user_id}:after{pref.last_digest_comment_id}:{since.isoformat() if since else 'first'}"
+        key = f"digest:u{pref.user_id}:key{pref.last_digest_comment_key}:{since.isoformat() if since else 'first'}"
         rows.append(
             {
                 "dedupe_key": key,
@@ -355,7 +363,8 @@ def queue_due_digests(session: Session, now: datetime) -> int:
                 "user_id": pref.user_id,
                 "to_address": user.email,
                 "params": {
-                    "from": pref.last_digest_comment_id,
+                    "keys": True,  # from/to are digest keys (audit ids), not comment ids
+                    "from": pref.last_digest_comment_key,
                     "to": top,
                     "late": _late(pref.digest_state, visibility, ranks),
                     "answers": [pref.last_digest_release_id, top_release],
@@ -364,7 +373,7 @@ def queue_due_digests(session: Session, now: datetime) -> int:
                 },
             }
         )
-        pref.last_digest_comment_id = top
+        pref.last_digest_comment_key = top
         pref.last_digest_release_id = top_release
         pref.digest_state = _state(pref.digest_state, visibility, ranks)
         pref.last_digest_at = now
@@ -383,8 +392,8 @@ def draft_digest(session: Session, consultation: Consultation, intro: str = "", 
     return Digest(
         consultation_id=consultation.id,
         intro=intro.strip(),
-        from_comment_id=previous.to_comment_id if previous else 0,
-        to_comment_id=_comment_horizon(session),
+        from_comment_key=previous.to_comment_key if previous else 0,
+        to_comment_key=_comment_horizon(session),
         since=previous.sent_at if previous else None,
         sent_at=now,
     )

@@ -142,9 +142,9 @@ def test_answers_are_listed_once_by_release_not_by_clock(app, session, people, s
 
 
 def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
-    """PostgreSQL takes ids before commit: a digest cursor moved past the newest committed id
+    """PostgreSQL takes ids before commit: a digest cursor moved past the newest committed key
     while an older one is still in flight would skip that comment for good. The horizon waits
-    for writers holding their round, then reads the newest id."""
+    for writers holding their round, then reads the newest audit id."""
     import threading
     import time
 
@@ -175,4 +175,4 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     writer.commit()
     writer.close()
     thread.join(10)
-    assert seen == [in_flight.id]
+    assert seen == [in_flight.submitted_key]
