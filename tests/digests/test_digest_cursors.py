@@ -176,3 +176,41 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     writer.close()
     thread.join(10)
     assert seen == [in_flight.submitted_key]
+
+
+def test_the_horizon_waits_for_a_moderator_of_a_published_round(app, session, people):
+    """A moderator gives an accepted key after the round closed (here: after publication): the
+    horizon waits on rounds with comments awaiting moderation too."""
+    import threading
+    import time
+
+    from consult.comments import services as comments
+    from consult.comments.models import Comment, CommentStatus
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite's writers are serial: no id is ever in flight")
+    round_ = make_round(session, Phase.PUBLISHED, Preset.OPEN_DIALOGUE, premoderation=True)
+    waiting = make_comment(session, round_, people["participant:industry"], status=CommentStatus.AWAITING_MODERATION)
+    session.commit()
+    moderator = app.extensions["consult.db"].new_session()
+    comment = moderator.get(Comment, waiting.id)
+    comments.moderate(moderator, actor=moderator.merge(people["moderator"]), comment=comment, accept=True)
+    moderator.flush()
+    seen: list[int] = []
+
+    def read_horizon() -> None:
+        reader = app.extensions["consult.db"].new_session()
+        try:
+            seen.append(services._comment_horizon(reader))
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=read_horizon)
+    thread.start()
+    time.sleep(0.5)
+    assert not seen, "the horizon did not wait for the moderator"
+    key = comment.accepted_key
+    moderator.commit()
+    moderator.close()
+    thread.join(10)
+    assert seen and seen[0] >= key
