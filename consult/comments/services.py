@@ -355,9 +355,19 @@ def report(session: Session, *, actor: User, comment: Comment, reason: str) -> C
     return item
 
 
+def _lock_for_moderation(session: Session, comment: Comment) -> Comment:
+    """The round, then the comment row, locked and read afresh (the order every comment writer
+    keeps: hiding changes the row, whose trigger moves the round's revision)."""
+    _lock_round(session, comment.round_id)
+    return session.scalar(
+        select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
 def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None) -> Comment:
     """A moderator hides a comment from everyone but its author and staff, saying why."""
     policy.require(actor, Permission.COMMENT_HIDE)
+    comment = _lock_for_moderation(session, comment)
     if comment.hidden_at is not None:
         raise Conflict(_("This comment is already hidden."))
     if not reason.strip():
@@ -373,6 +383,7 @@ def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: d
 def unhide(session: Session, *, actor: User, comment: Comment, reason: str) -> Comment:
     """A moderator makes a hidden comment visible again."""
     policy.require(actor, Permission.COMMENT_HIDE)
+    comment = _lock_for_moderation(session, comment)
     if comment.hidden_at is None:
         raise Conflict(_("This comment is not hidden."))
     if not reason.strip():
