@@ -90,6 +90,10 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT released, not the transaction: the rows are not committed yet (sending
+        # now would find none, or on SQLite wait for this very transaction's write lock).
+        return
     ids = session.info.pop(QUEUED_IDS, [])
     if ids:
         dispatch(ids)

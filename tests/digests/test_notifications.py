@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from consult.comments import services as comment_services
-from consult.comments.models import CommentStatus
+from consult.comments.models import Attribution, CommentStatus, CommentType
 from consult.db import utcnow
 from consult.digests import services
 from consult.digests.models import OutboxMessage
@@ -130,3 +130,26 @@ def test_organiser_composes_previews_as_a_recipient_and_sends(app, session, peop
     assert b"<script>" not in html
     page = client.get(response.headers["Location"])
     assert b"<progress" in page.data
+
+
+def test_mail_queued_before_a_savepoint_goes_out_when_the_transaction_commits(app, session, people, smtp):
+    """Storing a comment releases a SAVEPOINT; the mail queued before it in the same transaction
+    must wait for the real commit (sending at the savepoint finds no committed row, and on
+    SQLite waits for this very transaction's write lock), then go out at once."""
+    author = people["participant:industry"]
+    round_ = make_round(session, Phase.OPEN, premoderation=True)
+    comment = make_comment(session, round_, author, status=CommentStatus.AWAITING_MODERATION)
+    session.commit()
+    comment_services.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off topic")
+    comment_services.save_comment(  # its insert runs in a SAVEPOINT
+        session,
+        actor=people["participant:governments"],
+        round_=round_,
+        data=comment_services.CommentInput("k1", CommentType.GENERAL, "Another view", "", Attribution.PERSON),
+        nonce="after-the-savepoint",
+        submit=True,
+    )
+    assert smtp.to(author.email) == []  # nothing before the commit
+    session.commit()
+    (message,) = smtp.to(author.email)
+    assert "rejected" in message["Subject"]
