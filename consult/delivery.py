@@ -104,8 +104,6 @@ def deliver(
                         break
                     after_id = claimed[-1]
                     _send_batch(app, reader, writer, claimed, moment, report, outlet, cache)
-                    if cache.stale():
-                        cache = RenderCache()
             finally:
                 outlet.close()
                 if g.pop("email_timezone", None):  # set while rendering for each recipient
@@ -171,6 +169,7 @@ def _send_batch(
     commit) before the next one's content goes out, so a crash re-sends at most one message.
     """
     reader.rollback()  # a fresh snapshot: the batch is rendered with what is visible now
+    cache.check(reader)  # shared work read before a change since is dropped
     rows = list(reader.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
     preloaded = _preload_recipients(reader, rows)  # noqa: F841 (kept alive for session.get)
     pending: tuple[OutboxMessage, Exchange | None, Message] | None = None

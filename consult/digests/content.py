@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 import flask_babel
 from flask import g, render_template, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, not_, or_, select, true
+from sqlalchemy import and_, case, func, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from consult import policy, tokens
@@ -255,21 +254,31 @@ class RenderCache:
     rendered once per class and timezone; each person then loses only their own comments, and
     gets their name and unsubscribe link put in.
 
-    The sender renews it every MAX_AGE seconds, so what a message shows was visible to its
-    recipient at most that long before it was sent (a comment hidden, a round published)."""
-
-    MAX_AGE = 2.0
+    The sender checks it at the start of every batch against the rounds' revisions (moved by
+    database triggers on every change to comments, rules, rounds, groups and names: migration
+    0007) and starts afresh when anything changed, so what a message shows is what its
+    recipient could see when its batch began (a comment hidden, a round published)."""
 
     def __init__(self) -> None:
-        self.born = time.monotonic()
+        self.fingerprint: tuple | None = None
+        self._clear()
+        self.preferences_url: str | None = None
+
+    def _clear(self) -> None:
         self.content: dict[tuple, DigestContent] = {}
         self.keep: list[Any] = []  # objects the run reuses (the identity map holds them weakly)
         self.sections: dict[tuple, tuple[Markup, str]] = {}
         self.messages: dict[tuple, Personalised | None] = {}
-        self.preferences_url: str | None = None
 
-    def stale(self) -> bool:
-        return time.monotonic() - self.born > self.MAX_AGE
+    def check(self, session: Session) -> None:
+        """Forget everything if a round changed since the cache's content was read: the number
+        of rounds and the sum of their revisions (revisions only grow) tell."""
+        fingerprint = tuple(
+            session.execute(select(func.count(Round.id), func.coalesce(func.sum(Round.revision), 0))).one()
+        )
+        if fingerprint != self.fingerprint:
+            self._clear()
+            self.fingerprint = fingerprint
 
 
 class _Addressee:

@@ -60,3 +60,30 @@ def test_shared_rendering_equals_rendering_each_person(app, session, people, smt
         assert all("\n" not in value and "\r" not in value for value in headers.values())
     names = [html for _s, text, html, _h in filter(None, shared.values()) if "Eve" in text]
     assert names and all("Eve &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in h for h in names)
+
+
+def test_shared_work_is_dropped_when_anything_shown_changes(app, session, people):
+    """A delivery run shares each class's content between batches while nothing changed; a
+    change (here a comment hidden, then a person renamed) moves a round's revision and the next
+    batch reads afresh."""
+    from consult.comments.models import Comment
+    from consult.db import utcnow
+    from tests.support import fresh
+
+    round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
+    comment = make_comment(session, round_, people["participant:governments"], body="soon hidden")
+    session.commit()
+    cache = content.RenderCache()
+    cache.check(fresh(session))
+    cache.content["class"] = "built before"
+    cache.check(fresh(session))
+    assert cache.content == {"class": "built before"}  # nothing changed: kept
+    fresh(session).get(Comment, comment.id).hidden_at = utcnow()
+    session.commit()
+    cache.check(fresh(session))
+    assert cache.content == {}
+    cache.content["class"] = "built after the hiding"
+    people["participant:igo"].display_name = "Someone else"
+    session.commit()
+    cache.check(fresh(session))
+    assert cache.content == {}
