@@ -113,6 +113,15 @@ def wrk(url: str, cookie: str, script: Path | None = None) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def page_measures(base: str, cookie: str, rounds: dict) -> tuple:
+    """wrk runs of hello-world, the small round's page and the large round's, signed in."""
+    return (
+        lambda: wrk(f"{base}/_bench/hello", cookie),
+        lambda: wrk(f"{base}/rounds/{rounds['small']}", cookie),
+        lambda: wrk(f"{base}/rounds/{rounds['large']}", cookie),
+    )
+
+
 def median_ratio(measure_a, measure_b) -> float:
     """Median over ROUNDS of a/b, each round measuring b then a back to back."""
     ratios = []
@@ -157,9 +166,7 @@ def main() -> None:
             # The CSRF token lives in the session: take the cookie after the form has made one.
             token = browser.csrf(f"/rounds/{rounds['small']}/comments/new")
             cookie = browser.cookie_header()
-            hello = lambda: wrk(f"{base}/_bench/hello", cookie)  # noqa: E731
-            small = lambda: wrk(f"{base}/rounds/{rounds['small']}", cookie)  # noqa: E731
-            large = lambda: wrk(f"{base}/rounds/{rounds['large']}", cookie)  # noqa: E731
+            hello, small, large = page_measures(base, cookie, rounds)
             emit("round_page_vs_hello", median_ratio(small, hello), "ratio", ">= 0.25")
             emit("large_round_vs_small", median_ratio(large, small), "ratio", ">= 0.8")
             script = Path(tmp) / "post.lua"
@@ -173,10 +180,7 @@ def main() -> None:
         with gunicorn(url, workers=2, log=Path(tmp) / "gunicorn-nocache.log", **extra) as base:
             browser = Browser(base)
             browser.login(data["viewer"], PASSWORD)
-            cookie = browser.cookie_header()
-            hello = lambda: wrk(f"{base}/_bench/hello", cookie)  # noqa: E731
-            small = lambda: wrk(f"{base}/rounds/{rounds['small']}", cookie)  # noqa: E731
-            large = lambda: wrk(f"{base}/rounds/{rounds['large']}", cookie)  # noqa: E731
+            hello, small, large = page_measures(base, browser.cookie_header(), rounds)
             emit("round_page_after_change_vs_hello", median_ratio(small, hello), "ratio", "(information)")
             emit("large_round_after_change_vs_small", median_ratio(large, small), "ratio", "(information)")
     if os.environ.get("BENCH_ONLY") == "pages":

@@ -37,3 +37,40 @@ def run_digests(app, session, now=None):
 
 def later(days: float):
     return utcnow() + timedelta(days=days)
+
+
+def daily(session, *users):
+    """These people want a digest every day."""
+    from consult.digests.models import DigestFrequency
+
+    for user in users:
+        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
+
+
+def digests_to(smtp, user):
+    """The personal digests the sink received for `user`."""
+    return [m for m in smtp.to(user.email) if "new for you" in m["Subject"]]
+
+
+def count_in(messages, needle):
+    """How many times `needle` is listed in `messages` (each message has it in text and HTML)."""
+    return sum((text_of(m) + html_of(m)).count(needle) for m in messages) // 2
+
+
+def read_horizon_in_thread(app):
+    """Start reading the digest horizon on a session of its own in another thread; returns the
+    thread and the list its one result lands in."""
+    import threading
+
+    seen: list[int] = []
+
+    def read() -> None:
+        reader = app.extensions["consult.db"].new_session()
+        try:
+            seen.append(services._comment_horizon(reader))
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    return thread, seen

@@ -9,31 +9,25 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.digests import services
-from consult.digests.models import DigestFrequency
 from consult.rounds.models import Phase, Preset, RoundStatus, RoundVisibility, Stage
-from tests.digests.helpers import html_of, later, run_digests, text_of
+from tests.digests.helpers import (
+    count_in,
+    daily,
+    digests_to,
+    html_of,
+    later,
+    read_horizon_in_thread,
+    run_digests,
+    text_of,
+)
 from tests.factories import group, make_comment, make_round, make_user
-
-
-def _daily(session, *users):
-    for user in users:
-        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
-
-
-def _digests(smtp, user):
-    return [m for m in smtp.to(user.email) if "new for you" in m["Subject"]]
-
-
-def _count(messages, needle):
-    return sum((text_of(m) + html_of(m)).count(needle) for m in messages) // 2  # text and HTML
 
 
 def test_cross_group_comments_are_listed_once_after_publication(app, session, people, smtp):
     round_ = make_round(session, Phase.OPEN, Preset.GROUP_DIALOGUE)
     reader = people["participant:industry"]
     colleague = make_user(session, people["participant:igo"].role, people.organisations["industry"], email="c@x.org")
-    _daily(session, reader)
+    daily(session, reader)
     make_comment(session, round_, people["participant:governments"], body="GOVERNMENT view")
     make_comment(session, round_, colleague, body="INDUSTRY colleague view")
     make_comment(session, round_, people["participant:civil-society"], body="CIVIL never for industry")
@@ -48,7 +42,7 @@ def test_cross_group_comments_are_listed_once_after_publication(app, session, pe
     session.commit()
 
     run_digests(app, session, now=later(1))  # while open: their own group only
-    (first,) = _digests(smtp, reader)
+    (first,) = digests_to(smtp, reader)
     assert "INDUSTRY colleague view" in text_of(first) and "GOVERNMENT view" not in text_of(first)
 
     round_.status, round_.published_at = RoundStatus.PUBLISHED, later(1.5)
@@ -56,35 +50,35 @@ def test_cross_group_comments_are_listed_once_after_publication(app, session, pe
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
 
-    digests = _digests(smtp, reader)
+    digests = digests_to(smtp, reader)
     assert len(digests) == 2  # nothing new on the third day: no email
     second = digests[1]
     assert "GOVERNMENT view" in text_of(second) and "GOVERNMENT view" in html_of(second)
-    assert _count(digests, "GOVERNMENT view") == 1
-    assert _count(digests, "INDUSTRY colleague view") == 1  # seen while open, not again
-    assert _count(digests, "CIVIL never for industry") == 0  # still not theirs to see
+    assert count_in(digests, "GOVERNMENT view") == 1
+    assert count_in(digests, "INDUSTRY colleague view") == 1  # seen while open, not again
+    assert count_in(digests, "CIVIL never for industry") == 0  # still not theirs to see
 
 
 def test_a_move_to_another_organisation_lists_what_it_opens_once(app, session, people, smtp):
     round_ = make_round(session, Phase.OPEN, Preset.GROUP_DIALOGUE)
     mover = people["participant:industry"]
-    _daily(session, mover)
+    daily(session, mover)
     make_comment(session, round_, people["focal_point"], body="GOVERNMENT-ONLY position")
     make_comment(session, round_, people["participant:civil-society"], body="CIVIL position")
     session.commit()
     run_digests(app, session, now=later(1))
-    assert _count(_digests(smtp, mover), "GOVERNMENT-ONLY position") == 0
+    assert count_in(digests_to(smtp, mover), "GOVERNMENT-ONLY position") == 0
 
     mover.organisation = people.organisations["governments"]
     session.commit()
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
 
-    digests = _digests(smtp, mover)
+    digests = digests_to(smtp, mover)
     assert len(digests) == 2
     assert "GOVERNMENT-ONLY position" in text_of(digests[1])
-    assert _count(digests, "GOVERNMENT-ONLY position") == 1
-    assert _count(digests, "CIVIL position") == 0  # another group's, still before publication
+    assert count_in(digests, "GOVERNMENT-ONLY position") == 1
+    assert count_in(digests, "CIVIL position") == 0  # another group's, still before publication
 
 
 def test_a_new_person_gets_no_backlog_but_what_becomes_visible_later(app, session, people, smtp):
@@ -93,13 +87,13 @@ def test_a_new_person_gets_no_backlog_but_what_becomes_visible_later(app, sessio
     make_comment(session, round_, people["participant:industry"], body="OLD industry view")
     session.commit()
     newcomer = make_user(session, people["participant:igo"].role, people.organisations["industry"], email="n@x.org")
-    _daily(session, newcomer)  # the cursor starts at the newest comment
+    daily(session, newcomer)  # the cursor starts at the newest comment
     round_.status, round_.published_at = RoundStatus.PUBLISHED, later(0.5)
     session.commit()
 
     run_digests(app, session, now=later(1))
 
-    (digest,) = _digests(smtp, newcomer)
+    (digest,) = digests_to(smtp, newcomer)
     assert "OLD government view" in text_of(digest)  # became visible after their cursor began
     assert "OLD industry view" not in text_of(digest)  # visible to them before: not news
 
@@ -115,7 +109,7 @@ def test_answers_are_listed_once_by_release_not_by_clock(app, session, people, s
         dispositions.record_disposition(
             session, actor=organiser, comment=comment, kind=DispositionKind.NOTED, observation=f"ANSWER-{name}"
         )
-    _daily(session, author)
+    daily(session, author)
     session.commit()
     first_at = later(1).replace(microsecond=500_000)
 
@@ -133,7 +127,7 @@ def test_answers_are_listed_once_by_release_not_by_clock(app, session, people, s
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
 
-    digests = _digests(smtp, author)
+    digests = digests_to(smtp, author)
     assert len(digests) == 2
     assert "ANSWER-A" in text_of(digests[0]) and "ANSWER-B" not in text_of(digests[0])
     assert "ANSWER-B" in text_of(digests[1]) and "ANSWER-C" in text_of(digests[1])
@@ -145,7 +139,6 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     """PostgreSQL takes ids before commit: a digest cursor moved past the newest committed key
     while an older one is still in flight would skip that comment for good. The horizon waits
     for writers holding their round, then reads the newest audit id."""
-    import threading
     import time
 
     from consult.comments.services import _round_for_writing
@@ -159,17 +152,7 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     writer = app.extensions["consult.db"].new_session()
     _round_for_writing(writer, round_.id, utcnow())  # the round, locked as a comment write does
     in_flight = make_comment(writer, round_, people["participant:governments"], body="still in flight")
-    seen: list[int] = []
-
-    def read_horizon() -> None:
-        reader = app.extensions["consult.db"].new_session()
-        try:
-            seen.append(services._comment_horizon(reader))
-        finally:
-            reader.close()
-
-    thread = threading.Thread(target=read_horizon)
-    thread.start()
+    thread, seen = read_horizon_in_thread(app)
     time.sleep(0.5)
     assert not seen, "the horizon did not wait for the writer"
     writer.commit()
@@ -181,7 +164,6 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
 def test_the_horizon_waits_for_a_moderator_of_a_published_round(app, session, people):
     """A moderator gives an accepted key after the round closed (here: after publication): the
     horizon waits on rounds with comments awaiting moderation too."""
-    import threading
     import time
 
     from consult.comments import services as comments
@@ -196,17 +178,7 @@ def test_the_horizon_waits_for_a_moderator_of_a_published_round(app, session, pe
     comment = moderator.get(Comment, waiting.id)
     comments.moderate(moderator, actor=moderator.merge(people["moderator"]), comment=comment, accept=True)
     moderator.flush()
-    seen: list[int] = []
-
-    def read_horizon() -> None:
-        reader = app.extensions["consult.db"].new_session()
-        try:
-            seen.append(services._comment_horizon(reader))
-        finally:
-            reader.close()
-
-    thread = threading.Thread(target=read_horizon)
-    thread.start()
+    thread, seen = read_horizon_in_thread(app)
     time.sleep(0.5)
     assert not seen, "the horizon did not wait for the moderator"
     key = comment.accepted_key

@@ -9,28 +9,22 @@ from __future__ import annotations
 from consult.comments import services as comments
 from consult.comments.models import Attribution, CommentStatus, CommentType
 from consult.digests import services
-from consult.digests.models import DigestFrequency
 from consult.rounds.models import Phase, Preset
-from tests.digests.helpers import html_of, later, run_digests, text_of
+from tests.digests.helpers import (
+    count_in,
+    daily,
+    digests_to,
+    html_of,
+    later,
+    run_digests,
+    text_of,
+)
 from tests.factories import make_round, make_user
-
-
-def _daily(session, *users):
-    for user in users:
-        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
-
-
-def _digests(smtp, user):
-    return [m for m in smtp.to(user.email) if "new for you" in m["Subject"]]
-
-
-def _count(messages, needle):
-    return sum((text_of(m) + html_of(m)).count(needle) for m in messages) // 2  # text and HTML
 
 
 def _listed(smtp, user, needle):
     """For each of the person's digests so far: how many times it lists `needle`."""
-    return [(text_of(m) + html_of(m)).count(needle) // 2 for m in _digests(smtp, user)]
+    return [(text_of(m) + html_of(m)).count(needle) // 2 for m in digests_to(smtp, user)]
 
 
 def _write(session, author, round_, body, *, submit):
@@ -51,7 +45,7 @@ def test_a_draft_submitted_after_a_digest_is_listed_once_in_the_next(app, sessio
     author, reader = people["participant:industry"], people["participant:governments"]
     colleague = make_user(session, author.role, people.organisations["industry"], email="colleague@example.org")
     moderator = people["moderator"]
-    _daily(session, reader, colleague, moderator, author)
+    daily(session, reader, colleague, moderator, author)
     draft = _write(session, author, round_, "LATE DRAFT submitted at the deadline", submit=False)
     _write(session, author, round_, "EARLY comment submitted at once", submit=True)
     session.commit()
@@ -65,7 +59,7 @@ def test_a_draft_submitted_after_a_digest_is_listed_once_in_the_next(app, sessio
     for person in (reader, colleague, moderator):
         assert _listed(smtp, person, "LATE DRAFT") == [0, 1], person.email
         assert _listed(smtp, person, "EARLY comment") == [1, 0], person.email
-    assert _count(smtp.to(author.email), "LATE DRAFT") == 0  # one's own comments are not news
+    assert count_in(smtp.to(author.email), "LATE DRAFT") == 0  # one's own comments are not news
 
 
 def test_a_premoderated_comment_is_listed_to_others_at_acceptance_to_colleagues_at_submission(
@@ -75,7 +69,7 @@ def test_a_premoderated_comment_is_listed_to_others_at_acceptance_to_colleagues_
     author, reader = people["participant:industry"], people["participant:governments"]
     colleague = make_user(session, author.role, people.organisations["industry"], email="colleague@example.org")
     moderator = people["moderator"]
-    _daily(session, reader, colleague, moderator)
+    daily(session, reader, colleague, moderator)
     comment = _write(session, author, round_, "PREMODERATED view", submit=True)
     assert comment.status is CommentStatus.AWAITING_MODERATION
     session.commit()
@@ -96,7 +90,7 @@ def test_a_comment_signed_off_later_reaches_other_organisations_once(app, sessio
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE, requires_signoff=True)
     author, reader = people["participant:governments"], people["participant:industry"]
     colleague = make_user(session, author.role, people.organisations["governments"], email="colleague@example.org")
-    _daily(session, reader, colleague)
+    daily(session, reader, colleague)
     comment = _write(session, author, round_, "SIGNED OFF later", submit=True)
     assert comment.status is CommentStatus.AWAITING_SIGNOFF
     session.commit()
@@ -115,7 +109,7 @@ def test_a_late_government_only_comment_never_reaches_industry_and_reaches_gover
     round_ = make_round(session, Phase.OPEN, Preset.GROUP_DIALOGUE)
     author = people["participant:governments"]
     government, industry = people["focal_point"], people["participant:industry"]
-    _daily(session, government, industry)
+    daily(session, government, industry)
     draft = _write(session, author, round_, "GOVERNMENT-ONLY late draft", submit=False)
     session.commit()
 
@@ -125,9 +119,9 @@ def test_a_late_government_only_comment_never_reaches_industry_and_reaches_gover
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
 
-    assert _count(smtp.to(industry.email), "GOVERNMENT-ONLY") == 0
+    assert count_in(smtp.to(industry.email), "GOVERNMENT-ONLY") == 0
     assert _listed(smtp, government, "GOVERNMENT-ONLY late draft") == [0, 1]
-    assert len(_digests(smtp, government)) == 2  # nothing new on the third day: no email
+    assert len(digests_to(smtp, government)) == 2  # nothing new on the third day: no email
 
 
 def test_a_cursor_never_passes_a_key_still_to_come(app, session, people, smtp):
@@ -136,7 +130,7 @@ def test_a_cursor_never_passes_a_key_still_to_come(app, session, people, smtp):
     `test_the_horizon_waits_for_a_comment_still_in_flight`)."""
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     reader = people["participant:governments"]
-    _daily(session, reader)
+    daily(session, reader)
     draft = _write(session, people["participant:industry"], round_, "SUBMITTED right after", submit=False)
     session.commit()
     horizon = services._comment_horizon(session)
@@ -156,7 +150,7 @@ def test_a_digest_queued_before_the_keys_is_still_read_by_comment_id(app, sessio
 
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     reader = people["participant:governments"]
-    _daily(session, reader)
+    daily(session, reader)
     before = make_comment(session, round_, people["participant:industry"], body="BEFORE the range")
     inside = make_comment(session, round_, people["participant:industry"], body="INSIDE the range")
     row = {
