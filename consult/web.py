@@ -181,7 +181,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(safe_html, "safe_markdown")
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),
+        round_steps=lambda round_, phase: policy.round_steps(current_user, round_, phase),
+        comment_steps=lambda comment, round_open: policy.comment_steps(current_user, comment, round_open),
         Permission=policy.Permission,
+        RoundStep=policy.RoundStep,
+        CommentStep=policy.CommentStep,
         ROLE_LABELS=policy.ROLE_LABELS,
     )
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import Base, utcnow
+from consult.db import Base, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -29,19 +28,6 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
     ORGANISER = "organiser"
     ADMIN = "admin"
-
-
-def enum_column(enum_class: type[enum.Enum], length: int = 32) -> Enum:
-    """A portable enum column stored as its string values, checked by a named constraint."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        create_constraint=True,
-        name=enum_class.__name__.lower(),
-        validate_strings=True,
-    )
 
 
 # The seeded groups; the initial migration inserts the same rows.

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from consult import policy
 from consult.comments import bp
 from consult.comments.forms import TYPE_LABELS
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Attribution, Comment, CommentStatus
 from consult.pagecache import fragment_cache
 from consult.rounds.labels import PHASE_LABELS
 
@@ -25,17 +25,26 @@ STATUS_LABELS = {
     CommentStatus.REJECTED: _l("rejected"),
     CommentStatus.WITHDRAWN: _l("withdrawn"),
 }
+# The states a comment is tagged with where it is shown (an accepted comment needs no tag).
+STATUS_TAGS = {status: label for status, label in STATUS_LABELS.items() if status is not CommentStatus.ACCEPTED}
+
+
+def byline_text(shown: Attribution, person: str, organisation: str, group: str, *, with_group: bool = True) -> str:
+    """A byline at the level `shown` (`policy.attribution_shown`): every surface writes it so.
+    `with_group=False` where the group is said around it (a digest lists comments by group)."""
+    if shown is Attribution.GROUP:
+        return str(_l("A participant from %(group)s", group=group)) if with_group else group
+    who = f"{person}, {organisation}" if shown is Attribution.PERSON else organisation
+    return f"{who} ({group})" if with_group else who
 
 
 def byline(comment: Comment, viewer: Any = None) -> str:
     """Who the viewer may see behind a comment: person and organisation, organisation, or group."""
     viewer = viewer if viewer is not None else current_user._get_current_object()
-    group = comment.stakeholder_group.name
-    if policy.can_see_attribution(viewer, comment, "person"):
-        return f"{comment.author.display_name}, {comment.organisation.name} ({group})"
-    if policy.can_see_attribution(viewer, comment, "organisation"):
-        return f"{comment.organisation.name} ({group})"
-    return str(_l("A participant from %(group)s", group=group))
+    shown = policy.attribution_shown(viewer, comment)
+    person = comment.author.display_name if shown is Attribution.PERSON else ""
+    organisation = comment.organisation.name if shown is not Attribution.GROUP else ""
+    return byline_text(shown, person, organisation, comment.stakeholder_group.name)
 
 
 def comment_html(comment: Comment) -> Markup:
@@ -59,7 +68,7 @@ def comment_html(comment: Comment) -> Markup:
 
     def render() -> Markup:
         template = current_app.jinja_env.get_template("comments/_comment.html")
-        html = template.render(c=comment, byline=lambda _c: by, TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS)
+        html = template.render(c=comment, byline=lambda _c: by, TYPE_LABELS=TYPE_LABELS, STATUS_TAGS=STATUS_TAGS)
         return Markup(html)  # noqa: S704 (an autoescaped template)  # nosec B704
 
     return fragment_cache().get_or_make(key, render)
@@ -71,6 +80,7 @@ def _comment_helpers() -> dict[str, Any]:
         "byline": byline,
         "comment_html": comment_html,
         "STATUS_LABELS": STATUS_LABELS,
+        "STATUS_TAGS": STATUS_TAGS,
         "PHASE_LABELS": PHASE_LABELS,
         "TYPE_LABELS": TYPE_LABELS,
     }

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.auth.models import Organisation, StakeholderGroup, User, enum_column
-from consult.db import Base, utcnow
+from consult.auth.models import Organisation, StakeholderGroup, User
+from consult.db import Base, enum_column, utcnow
 
 
 class CommentType(enum.StrEnum):

@@ -13,9 +13,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.auth.models import enum_column
 from consult.comments.models import Comment
-from consult.db import Base, utcnow
+from consult.db import Base, enum_column, utcnow
 
 
 class DispositionKind(enum.StrEnum):

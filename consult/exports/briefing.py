@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from consult import policy
 from consult.auth.models import StakeholderGroup
 from consult.comments.forms import TYPE_LABELS
-from consult.comments.models import Comment, CommentType
+from consult.comments.models import Attribution, Comment, CommentType
 from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition
 from consult.dispositions.queries import answerable
 from consult.drafts.models import Clause
@@ -106,7 +106,7 @@ def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> Round
         brief.by_group.setdefault(comment.stakeholder_group_id, []).append(Position(comment, disposition, ack))
         by_group[comment.stakeholder_group.name] += 1
         by_type[comment.type] += 1
-        if policy.can_see_attribution(viewer, comment, "organisation"):
+        if policy.can_see_attribution(viewer, comment, Attribution.ORGANISATION):
             by_org[comment.organisation.name] += 1
         else:
             by_org[_("Not attributed (%(group)s)", group=comment.stakeholder_group.name)] += 1

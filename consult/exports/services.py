@@ -80,24 +80,6 @@ class ExportRow:
         return f"{label}: {self.observation}" if self.observation else label
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """What policy needs to know of a signed-in viewer, detached from any session (a streamed
-    response outlives the request's session)."""
-
-    id: int
-    role: Any
-    organisation_id: int | None
-    is_authenticated: bool = True
-    is_active: bool = True
-
-
-def snapshot(viewer: Any) -> Any:
-    if not getattr(viewer, "is_authenticated", False):
-        return viewer
-    return Viewer(viewer.id, viewer.role, viewer.organisation_id, True, viewer.is_active)
-
-
 def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH) -> Iterator[ExportRow]:
     """Every comment of `round_` that `viewer` sees on the round page, in document order.
 
@@ -107,7 +89,7 @@ def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH) -> Iterator[E
     from consult.db import database
 
     stmt = _statement(round_, viewer, now, batch)
-    return _iterate(database(), stmt, round_.id, snapshot(viewer), batch)
+    return _iterate(database(), stmt, round_.id, policy.as_viewer(viewer), batch)
 
 
 def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
@@ -166,12 +148,7 @@ def _batches(session: Session, stmt: Any, round_id: int, viewer: Any, batch: int
         page = stmt if after is None else stmt.where(tuple_(Comment.clause_position, Comment.id) > tuple_(*after))
         found = session.execute(page).all()
         for r in found:
-            if policy.can_see_attribution(viewer, r, "person"):
-                shown = "person"
-            elif policy.can_see_attribution(viewer, r, "organisation"):
-                shown = "organisation"
-            else:
-                shown = "group"
+            shown = policy.attribution_shown(viewer, r).value
             yield ExportRow(
                 id=r.id,
                 round_id=round_id,

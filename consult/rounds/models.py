@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.auth.models import enum_column
-from consult.db import Base, utcnow
+from consult.db import Base, enum_column, utcnow
 from consult.drafts.models import DraftVersion
 
 

@@ -1,0 +1,97 @@
+"""Every authorization and visibility decision of consult.
+
+- `permissions`: the Permission enum, the role table, `can()` and `require()`.
+- `viewer`: the typed `Viewer` value (who is looking), its visibility class and cache key.
+- `visibility`: who sees which comments, rounds and dispositions, as SQL conditions, and the
+  audiences (`SUBMITTED`, `ACCEPTED`) and stages they are built from.
+- `attribution`: how much of a comment's authorship a viewer sees.
+- `actions`: the steps a person may take on a round or a comment now.
+
+Import from `consult.policy`; the modules are its chapters.
+"""
+
+from consult.policy.actions import (
+    AUTHOR_STEPS,
+    EDITABLE,
+    CommentStep,
+    RoundStep,
+    comment_steps,
+    round_steps,
+)
+from consult.policy.attribution import attribution_shown, can_see_attribution
+from consult.policy.permissions import (
+    ASSIGNABLE_ROLES,
+    ORGANISATION_ROLES,
+    ROLE_LABELS,
+    ROLE_PERMISSIONS,
+    Permission,
+    assignable_roles,
+    authenticated,
+    can,
+    has_permission,
+    require,
+    roles_with,
+)
+from consult.policy.viewer import ANONYMOUS, Viewer, VisibilityClass, as_viewer
+from consult.policy.visibility import (
+    ACCEPTED,
+    PUBLISHED_RANK,
+    STAGE_ORDER,
+    SUBMITTED,
+    can_read_consultation,
+    comment_visibility,
+    comment_visibility_in_round,
+    comment_visibility_then,
+    digest_key,
+    disposition_visibility,
+    round_visibility,
+    sees_all_comments,
+    stage_rank,
+    stages_reached,
+    visible_comments,
+    visible_consultations,
+    visible_rounds,
+)
+
+__all__ = [
+    "ACCEPTED",
+    "ANONYMOUS",
+    "ASSIGNABLE_ROLES",
+    "AUTHOR_STEPS",
+    "EDITABLE",
+    "ORGANISATION_ROLES",
+    "PUBLISHED_RANK",
+    "ROLE_LABELS",
+    "ROLE_PERMISSIONS",
+    "STAGE_ORDER",
+    "SUBMITTED",
+    "CommentStep",
+    "Permission",
+    "RoundStep",
+    "Viewer",
+    "VisibilityClass",
+    "as_viewer",
+    "assignable_roles",
+    "attribution_shown",
+    "authenticated",
+    "can",
+    "can_read_consultation",
+    "can_see_attribution",
+    "comment_steps",
+    "comment_visibility",
+    "comment_visibility_in_round",
+    "comment_visibility_then",
+    "digest_key",
+    "disposition_visibility",
+    "has_permission",
+    "require",
+    "roles_with",
+    "round_steps",
+    "round_visibility",
+    "sees_all_comments",
+    "stage_rank",
+    "stages_reached",
+    "visible_comments",
+    "visible_consultations",
+    "visible_rounds",
+]

@@ -1,0 +1,35 @@
+"""Attribution: how much of a comment's authorship a viewer may see.
+
+A comment is attributed at the level its author chose (person and organisation, organisation
+only, stakeholder group only). Staff, the author and the author's organisation always see the
+person; everyone else sees what the chosen level shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consult.comments.models import Attribution
+from consult.policy.viewer import as_viewer
+
+# From the most to the least that a byline shows.
+LEVELS = (Attribution.PERSON, Attribution.ORGANISATION, Attribution.GROUP)
+
+
+def attribution_shown(user: Any, comment: Any) -> Attribution:
+    """The most detailed level of the comment's authorship `user` may see."""
+    viewer = as_viewer(user)
+    visibility = viewer.visibility_class
+    if visibility.sees_all:
+        return Attribution.PERSON
+    if visibility.signed_in and (
+        (viewer.id is not None and comment.author_id == viewer.id)
+        or (viewer.organisation_id is not None and viewer.organisation_id == comment.organisation_id)
+    ):
+        return Attribution.PERSON
+    return comment.attribution
+
+
+def can_see_attribution(user: Any, comment: Any, level: Attribution) -> bool:
+    """Whether `user` may see the comment's authorship at `level` (PERSON or ORGANISATION)."""
+    return LEVELS.index(attribution_shown(user, comment)) <= LEVELS.index(Attribution(level))
