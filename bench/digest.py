@@ -77,10 +77,10 @@ def main() -> None:
     from consult import create_app
     from consult.auth.models import Organisation, Role, User
     from consult.db import get_session
-    from consult.delivery import deliver
     from consult.digests import services
     from consult.digests.models import DigestFrequency, EmailPreference
-    from consult.mailer import QUEUED_IDS
+    from consult.mail import QUEUED_IDS
+    from consult.mail.sender import deliver
     from consult.rounds.models import Phase, Preset
     from tests.factories import make_comment, make_consultation, make_people, make_round
 

@@ -40,10 +40,11 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def register_database(app: Flask) -> None:
-    from consult import db, pagecache
+    from consult import db, mail, pagecache
 
     db.init_app(app)
     pagecache.init_app(app)
+    mail.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -95,12 +96,16 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
-    """Import each room's views (which attach routes to its `bp`) and register the blueprint."""
+    """Import each room's views (which attach routes to its `bp`), register the blueprint, and
+    let the room wire itself (`init_app`: renderers with the mail wing, signal receivers)."""
     import importlib
 
     for name in BLUEPRINTS:
         importlib.import_module(f"consult.{name}.views")
-        app.register_blueprint(importlib.import_module(f"consult.{name}").bp)
+        room = importlib.import_module(f"consult.{name}")
+        app.register_blueprint(room.bp)
+        if hasattr(room, "init_app"):
+            room.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -125,25 +125,26 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 )
 def digests_send(reclaim_after: float | None) -> None:
     """Queue due notifications and digests, then send every due email (run it from cron)."""
-    from consult import delivery, mailer
+    from consult import mail
     from consult.db import utcnow
-    from consult.digests import services
+    from consult.digests import schedule
+    from consult.mail.sender import deliver
 
     session = get_session()
     now = utcnow()
-    notifications = services.queue_round_events(session, now)
-    digests = services.queue_due_digests(session, now)
-    session.info.pop(mailer.QUEUED_IDS, None)  # sent below with everything else that is due
+    notifications = schedule.queue_round_events(session, now)
+    digests = schedule.queue_due_digests(session, now)
+    mail.forget_queued(session)  # sent below with everything else that is due
     session.commit()
     click.echo(f"Queued {notifications} notification(s) and {digests} digest(s).")
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        from consult.digests.jobs import enqueue_delivery
+        from consult.mail.jobs import enqueue_delivery
 
         enqueue_delivery(app, None)
         click.echo("Sending is left to the RQ workers.")
         return
-    report = delivery.deliver(app, lease_seconds=reclaim_after)
+    report = deliver(app, lease_seconds=reclaim_after)
     click.echo(
         f"Sent {report.sent}, nothing new for {report.skipped}, will retry {report.retried}, failed {report.failed}."
     )

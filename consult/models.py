@@ -4,9 +4,10 @@ from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.comments.models import Comment, CommentReport
 from consult.consultations.models import Consultation
-from consult.digests.models import Digest, EmailPreference, OutboxMessage
+from consult.digests.models import Digest, EmailPreference
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.mail.models import OutboxMessage
 from consult.rounds.models import Round, RoundVisibility
 
 __all__ = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import audit
+from consult import audit, policy
 from consult.auth.models import Organisation, Role, StakeholderGroup, User
 from consult.auth.services import hash_password
 
@@ -93,7 +93,7 @@ def make_people(session: Session) -> People:
 from datetime import date, timedelta  # noqa: E402
 
 from consult.comments.models import Attribution, Comment, CommentStatus, CommentType  # noqa: E402
-from consult.comments.services import SUBMITTED  # noqa: E402
+from consult.comments.services import stamp_keys  # noqa: E402
 from consult.consultations.models import Consultation  # noqa: E402
 from consult.db import utcnow  # noqa: E402
 from consult.drafts.models import Clause, Draft, DraftVersion  # noqa: E402
@@ -238,10 +238,8 @@ def make_comment(
     )
     session.add(comment)
     session.flush()
-    if status in SUBMITTED:  # its digest keys, as the services give them
+    if status in policy.SUBMITTED:  # its digest keys, as the services give them
         event = audit.record(session, actor=author, action="comment.submit", subject=comment)
-        session.flush()
-        comment.submitted_key = event.id
-        comment.accepted_key = event.id if status is CommentStatus.ACCEPTED else None
+        stamp_keys(session, comment, None, event)
         session.flush()
     return comment

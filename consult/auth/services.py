@@ -17,7 +17,7 @@ from consult import audit, policy, tokens
 from consult.auth.models import Invitation, Organisation, Role, User
 from consult.db import utcnow
 from consult.errors import Conflict, Invalid, NotFound
-from consult.mailer import queue_email
+from consult.mail import queue_email
 from consult.policy import Permission
 
 MIN_PASSWORD_LENGTH = 12

@@ -1,9 +1,9 @@
-"""Comment transitions: save, submit, edit, withdraw, sign off, moderate, report, hide.
+"""Comment transitions of authors: save, submit, edit, withdraw, and reporting a comment.
 
 Authors act only while the round is open (checked against the clock inside the transaction,
-with the round row share-locked on PostgreSQL so that a close waits for comments in flight):
-a comment is either stored before the deadline or refused, never lost. A form's nonce makes a
-double submit store one comment.
+with the round row locked on PostgreSQL so that a close waits for comments in flight): a
+comment is either stored before the deadline or refused, never lost. A form's nonce makes a
+double submit store one comment. Sign-off and moderation live in `consult.moderation.services`.
 """
 
 from __future__ import annotations
@@ -16,24 +16,18 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult import audit, policy
+from consult import audit, policy, signals
 from consult.auth.models import Role, User
 from consult.comments.models import Attribution, Comment, CommentReport, CommentStatus, CommentType
 from consult.db import utcnow
-from consult.digests import services as email
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.policy import Permission
 from consult.rounds.models import Phase, Round
+from consult.rounds.services import lock_round
 
 MAX_BODY = 20_000
 MAX_REASON = 2_000
-EDITABLE = (
-    CommentStatus.DRAFT,
-    CommentStatus.AWAITING_SIGNOFF,
-    CommentStatus.AWAITING_MODERATION,
-    CommentStatus.ACCEPTED,
-)
 
 
 class RoundClosed(Conflict):
@@ -49,39 +43,13 @@ class CommentInput:
     attribution: Attribution
 
 
-# Whom a comment in each status is visible to, besides its author: its organisation and staff
-# (submitted), everyone the round's rule lets see it (accepted).
-SUBMITTED = (
-    CommentStatus.AWAITING_SIGNOFF,
-    CommentStatus.AWAITING_MODERATION,
-    CommentStatus.ACCEPTED,
-    CommentStatus.REJECTED,
-)
-
-
-def _lock_round(session: Session, round_id: int) -> Round:
-    # FOR NO KEY UPDATE, not FOR SHARE: writing a comment moves the round's revision (a trigger,
-    # migration 0007), and two writers holding a share lock would deadlock upgrading it. A
-    # close waits for the writers that came first either way, and so does a digest's horizon
-    # (`digests.services._comment_horizon`). Always the round before the comment row.
-    round_ = session.scalar(
-        select(Round)
-        .where(Round.id == round_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if round_ is None:
-        raise NotFound(_("This round does not exist."))
-    return round_
-
-
-def _stamp(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
-    """Give the comment the digest key (`event`'s id) of each audience it has just reached:
-    digests list it to that audience by this key (`digests.content.build_digest`). The caller
-    holds the comment's round (`_lock_round`), taken before `event` got its id, so a digest's
-    horizon never passes a key still in flight."""
-    became_submitted = comment.status in SUBMITTED and before not in SUBMITTED
-    became_accepted = comment.status is CommentStatus.ACCEPTED and before is not CommentStatus.ACCEPTED
+def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
+    """Give the comment the digest key (`event`'s id) of each audience it has just reached
+    (`policy.SUBMITTED`, `policy.ACCEPTED`): digests list it to that audience by this key
+    (`policy.digest_key`). The caller holds the comment's round (`lock_round`), taken before
+    `event` got its id, so a digest's horizon never passes a key still in flight."""
+    became_submitted = comment.status in policy.SUBMITTED and before not in policy.SUBMITTED
+    became_accepted = comment.status in policy.ACCEPTED and before not in policy.ACCEPTED
     if not (became_submitted or became_accepted):
         return
     session.flush()  # the event's id
@@ -91,8 +59,9 @@ def _stamp(session: Session, comment: Comment, before: CommentStatus | None, eve
         comment.accepted_key = event.id
 
 
-def _round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
-    round_ = _lock_round(session, round_id)
+def round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
+    """The comment's round, locked, if it takes comments at `now`; else RoundClosed."""
+    round_ = lock_round(session, round_id, for_comments=True)
     phase = round_.phase(now)
     if phase is not Phase.OPEN:
         if phase in (Phase.DRAFT, Phase.PENDING_APPROVAL, Phase.SCHEDULED):
@@ -176,7 +145,7 @@ def save_comment(
     if existing is not None:
         return existing, False
     now = now or utcnow()
-    round_ = _round_for_writing(session, round_.id, now)
+    round_ = round_for_writing(session, round_.id, now)
     position = _check_input(session, round_, data)
     comment = Comment(
         round_id=round_.id,
@@ -208,8 +177,8 @@ def save_comment(
     event = audit.record(
         session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
     )
-    _stamp(session, comment, None, event)
-    email.notify_comment_waiting(session, comment, event)
+    stamp_keys(session, comment, None, event)
+    signals.comment_submitted.send(None, session=session, comment=comment, event=event)
     return comment, True
 
 
@@ -231,8 +200,8 @@ def update_comment(
     sign-off and moderation again as the round requires."""
     _own_comment(actor, comment)
     now = now or utcnow()
-    round_ = _round_for_writing(session, comment.round_id, now)
-    if comment.status not in EDITABLE:
+    round_ = round_for_writing(session, comment.round_id, now)
+    if comment.status not in policy.EDITABLE:
         raise Conflict(_("This comment can no longer be edited."))
     position = _check_input(session, round_, data)
     before = comment.status
@@ -246,15 +215,15 @@ def update_comment(
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
     event = audit.record(session, actor=actor, action="comment.edit", subject=comment)
-    _stamp(session, comment, before, event)
-    email.notify_comment_waiting(session, comment, event)
+    stamp_keys(session, comment, before, event)
+    signals.comment_submitted.send(None, session=session, comment=comment, event=event)
     return comment
 
 
 def withdraw_comment(session: Session, *, actor: User, comment: Comment, now: datetime | None = None) -> Comment:
     """The author withdraws a comment while the round is open."""
     _own_comment(actor, comment)
-    _round_for_writing(session, comment.round_id, now or utcnow())
+    round_for_writing(session, comment.round_id, now or utcnow())
     if comment.status is CommentStatus.WITHDRAWN:
         raise Conflict(_("This comment is already withdrawn."))
     if comment.status is CommentStatus.REJECTED:
@@ -262,77 +231,6 @@ def withdraw_comment(session: Session, *, actor: User, comment: Comment, now: da
     comment.status = CommentStatus.WITHDRAWN
     comment.updated_at = now or utcnow()
     audit.record(session, actor=actor, action="comment.withdraw", subject=comment)
-    return comment
-
-
-def sign_off(
-    session: Session,
-    *,
-    actor: User,
-    comment: Comment,
-    accept: bool,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Comment:
-    """The organisation's focal point accepts a comment (it counts) or returns it (with why)."""
-    policy.require(actor, Permission.COMMENT_SIGNOFF, comment)
-    now = now or utcnow()
-    round_ = _round_for_writing(session, comment.round_id, now)
-    if comment.status is not CommentStatus.AWAITING_SIGNOFF:
-        raise Conflict(_("This comment is not waiting for sign-off any more."))
-    if accept:
-        comment.status = CommentStatus.AWAITING_MODERATION if round_.premoderation else CommentStatus.ACCEPTED
-        comment.signed_off_by_id = actor.id
-    else:
-        if not reason.strip():
-            raise Invalid(_("Tell the author why the comment goes back."), "reason")
-        comment.status = CommentStatus.DRAFT
-        comment.returned_reason = reason.strip()[:MAX_REASON]
-    comment.updated_at = now
-    event = audit.record(
-        session,
-        actor=actor,
-        action="comment.signoff" if accept else "comment.return",
-        subject=comment,
-        reason=reason,
-    )
-    _stamp(session, comment, CommentStatus.AWAITING_SIGNOFF, event)
-    email.notify_comment_waiting(session, comment, event)
-    return comment
-
-
-def moderate(
-    session: Session,
-    *,
-    actor: User,
-    comment: Comment,
-    accept: bool,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Comment:
-    """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees."""
-    policy.require(actor, Permission.COMMENT_MODERATE)
-    _lock_round(session, comment.round_id)  # before the comment: its digest key (`_stamp`)
-    comment = session.scalar(
-        select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
-    )
-    if comment.status is not CommentStatus.AWAITING_MODERATION:
-        raise Conflict(_("Another moderator has already handled this comment."))
-    if not accept and not reason.strip():
-        raise Invalid(_("Give the author a reason for the rejection."), "reason")
-    comment.status = CommentStatus.ACCEPTED if accept else CommentStatus.REJECTED
-    comment.rejection_reason = "" if accept else reason.strip()[:MAX_REASON]
-    comment.moderated_by_id = actor.id
-    comment.updated_at = now or utcnow()
-    event = audit.record(
-        session,
-        actor=actor,
-        action="comment.accept" if accept else "comment.reject",
-        subject=comment,
-        reason=reason,
-    )
-    _stamp(session, comment, CommentStatus.AWAITING_MODERATION, event)
-    email.notify_comment_decided(session, comment, event, "accepted" if accept else "rejected")
     return comment
 
 
@@ -352,54 +250,4 @@ def report(session: Session, *, actor: User, comment: Comment, reason: str) -> C
     item = CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason.strip()[:MAX_REASON])
     session.add(item)
     audit.record(session, actor=actor, action="comment.report", subject=comment, reason=item.reason)
-    return item
-
-
-def _lock_for_moderation(session: Session, comment: Comment) -> Comment:
-    """The round, then the comment row, locked and read afresh (the order every comment writer
-    keeps: hiding changes the row, whose trigger moves the round's revision)."""
-    _lock_round(session, comment.round_id)
-    return session.scalar(
-        select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
-    )
-
-
-def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None) -> Comment:
-    """A moderator hides a comment from everyone but its author and staff, saying why."""
-    policy.require(actor, Permission.COMMENT_HIDE)
-    comment = _lock_for_moderation(session, comment)
-    if comment.hidden_at is not None:
-        raise Conflict(_("This comment is already hidden."))
-    if not reason.strip():
-        raise Invalid(_("Give a reason; the author is told."), "reason")
-    comment.hidden_at = now or utcnow()
-    comment.hidden_by_id = actor.id
-    comment.hidden_reason = reason.strip()[:MAX_REASON]
-    event = audit.record(session, actor=actor, action="comment.hide", subject=comment, reason=comment.hidden_reason)
-    email.notify_comment_decided(session, comment, event, "hidden")
-    return comment
-
-
-def unhide(session: Session, *, actor: User, comment: Comment, reason: str) -> Comment:
-    """A moderator makes a hidden comment visible again."""
-    policy.require(actor, Permission.COMMENT_HIDE)
-    comment = _lock_for_moderation(session, comment)
-    if comment.hidden_at is None:
-        raise Conflict(_("This comment is not hidden."))
-    if not reason.strip():
-        raise Invalid(_("Give a reason; it is kept in the audit log."), "reason")
-    comment.hidden_at, comment.hidden_by_id, comment.hidden_reason = None, None, ""
-    audit.record(session, actor=actor, action="comment.unhide", subject=comment, reason=reason.strip()[:MAX_REASON])
-    return comment
-
-
-def resolve_report(session: Session, *, actor: User, item: CommentReport, resolution: str) -> CommentReport:
-    """A moderator closes a report, saying what was done."""
-    policy.require(actor, Permission.REPORT_HANDLE)
-    if item.resolved_at is not None:
-        raise Conflict(_("This report has already been handled."))
-    item.resolved_at = utcnow()
-    item.resolved_by_id = actor.id
-    item.resolution = resolution.strip()[:MAX_REASON]
-    audit.record(session, actor=actor, action="report.resolve", subject=item, reason=item.resolution)
     return item

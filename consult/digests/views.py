@@ -12,9 +12,10 @@ from consult.auth.models import User
 from consult.consultations.models import Consultation
 from consult.db import get_session
 from consult.digests import bp, services
-from consult.digests.content import digest_content_for, read_unsubscribe_token
 from consult.digests.forms import UNSUBSCRIBE_LABELS, ConfirmForm, DigestForm, PreferencesForm
 from consult.digests.models import Digest, DigestFrequency, Notice
+from consult.digests.preferences import preference_or_default
+from consult.digests.render import digest_content_for, read_unsubscribe_token
 from consult.extensions import csrf
 from consult.policy import Permission
 from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
@@ -32,7 +33,7 @@ def preferences():
     db = get_session()
     form = PreferencesForm()
     if request.method == "GET":
-        pref = services.preference_or_default(db, _me())
+        pref = preference_or_default(db, _me())
         form.digest_frequency.data = pref.digest_frequency.value
         for notice in Notice:
             getattr(form, notice.value).data = pref.wants(notice)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import audit, policy
+from consult import audit, policy, signals
 from consult.auth.models import User
 from consult.comments.models import Comment, CommentStatus
 from consult.db import advisory_lock, utcnow
@@ -109,37 +110,23 @@ def release_drafted(session: Session, *, actor: User, round_: Round, now: dateti
     # digest run is reading the newest one (PostgreSQL; SQLite serialises writers anyway).
     lock_release_order(session)
     rows = session.execute(
-        select(Disposition, User)
+        select(Disposition, Comment.author_id)
         .join(Comment, Comment.id == Disposition.comment_id)
-        .join(User, User.id == Comment.author_id)
         .where(Disposition.round_id == round_.id, Disposition.released_at.is_(None))
     ).all()
-    authors: dict[int, tuple[User, int]] = {}
+    authors: dict[int, int] = {}  # author id -> how many of their comments were answered
     if rows:
         entry = audit.record(
             session, actor=actor, action="disposition.release", subject=round_, summary=str(len(rows)), count=len(rows)
         )
         session.flush()
-    for disposition, author in rows:
+    for disposition, author_id in rows:
         disposition.released_at, disposition.released_by_id = now, actor.id
         disposition.release_event_id = entry.id
-        authors[author.id] = (author, authors.get(author.id, (author, 0))[1] + 1)
+        authors[author_id] = authors.get(author_id, 0) + 1
     if rows:
-        # Each author is told once per release, through the outbox (switchable in their settings).
-        from consult.digests.models import Notice
-        from consult.digests.services import notify
-
-        for author, count in authors.values():
-            if author.is_active_flag:
-                notify(
-                    session,
-                    Notice.DISPOSITION_RELEASED,
-                    "dispositions_released",
-                    [author],
-                    f"dispositions_released:e{entry.id}",
-                    round_id=round_.id,
-                    count=count,
-                )
+        # Each author is told once per release (the digests room listens).
+        signals.dispositions_released.send(None, session=session, round_=round_, event=entry, authors=authors)
     session.flush()
     return len(rows)
 
@@ -204,3 +191,13 @@ def carried_forward(session: Session, round_: Round, keys: set[str | None]) -> t
         else:
             status[key] = "unchanged" if old.get(key) == new[key] else "changed"
     return nxt, status
+
+
+def _on_round_published(_sender: Any, *, session: Session, round_: Round, actor: User, now: datetime) -> None:
+    """Dispositions drafted by the time a round is published are released with its results
+    (the moderator's approval of the publication is the permission that counts there)."""
+    release_drafted(session, actor=actor, round_=round_, now=now)
+
+
+def init_app(_app: Any) -> None:
+    signals.connect(signals.round_published, _on_round_published)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult import audit, policy
@@ -151,10 +151,6 @@ def import_version(session: Session, *, actor: User, draft: Draft, data: bytes, 
     policy.require(actor, Permission.DRAFT_MANAGE)
     clauses = match_previous_keys(session, draft, parse_markdown(data))
     return create_version(session, actor=actor, draft=draft, clauses=clauses, note=note)
-
-
-def version_count(session: Session, draft: Draft) -> int:
-    return session.scalar(select(func.count(DraftVersion.id)).where(DraftVersion.draft_id == draft.id)) or 0
 
 
 # --- Comparison ------------------------------------------------------------------------------

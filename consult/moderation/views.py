@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from consult import policy
@@ -15,7 +15,7 @@ from consult.comments.views import visible_comment
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.errors import Invalid
-from consult.moderation import bp
+from consult.moderation import bp, services
 from consult.moderation.forms import DecisionForm, HideForm, ResolveForm, SignoffForm
 from consult.pagination import paginate
 from consult.policy import Permission
@@ -37,29 +37,26 @@ def _back(default: str) -> str:
 def index():
     """The moderators' queues: rounds to approve or publish, comments to accept, reports."""
     db = get_session()
+    # The same visibility as every other surface (moderators happen to see every round and
+    # every submitted comment; the queues must not depend on that).
+    rounds = policy.visible_rounds(select(Round), current_user)
     approvals = db.scalars(
-        select(Round).where(Round.status == RoundStatus.PENDING_APPROVAL).order_by(Round.opens_at).limit(QUEUE)
+        rounds.where(Round.status == RoundStatus.PENDING_APPROVAL).order_by(Round.opens_at).limit(QUEUE)
     ).all()
     publications = db.scalars(
-        select(Round)
-        .where(Round.status == RoundStatus.APPROVED, Round.publication_requested_at.is_not(None))
+        rounds.where(Round.status == RoundStatus.APPROVED, Round.publication_requested_at.is_not(None))
         .order_by(Round.publication_requested_at)
         .limit(QUEUE)
     ).all()
-    pending = (
-        db.scalars(
-            with_people(
-                select(Comment).where(Comment.status == CommentStatus.AWAITING_MODERATION).order_by(Comment.id)
-            ).limit(QUEUE)
-        )
-        .unique()
-        .all()
-    )
-    pending_total = db.scalar(select(func.count(Comment.id)).where(Comment.status == CommentStatus.AWAITING_MODERATION))
+    visible = policy.comment_visibility(current_user)
+    waiting = and_(Comment.status == CommentStatus.AWAITING_MODERATION, visible)
+    pending = db.scalars(with_people(select(Comment).where(waiting).order_by(Comment.id)).limit(QUEUE)).unique().all()
+    pending_total = db.scalar(select(func.count(Comment.id)).where(waiting))
     reports = db.scalars(
         select(CommentReport)
+        .join(Comment, Comment.id == CommentReport.comment_id)
         .options(joinedload(CommentReport.comment), joinedload(CommentReport.reporter))
-        .where(CommentReport.resolved_at.is_(None))
+        .where(CommentReport.resolved_at.is_(None), visible)
         .order_by(CommentReport.id)
         .limit(QUEUE)
     ).all()
@@ -94,9 +91,7 @@ def moderate(comment_id: int):
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
     try:
-        comment_services.moderate(
-            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
-        )
+        services.moderate(db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or "")
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -117,7 +112,7 @@ def hide(comment_id: int):
     form = HideForm()
     form.validate()
     try:
-        comment_services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
+        services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -135,7 +130,7 @@ def unhide(comment_id: int):
     form = HideForm()
     form.validate()
     try:
-        comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
+        services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
     except Invalid as exc:
         flash(str(exc), "error")
     else:
@@ -152,7 +147,7 @@ def resolve_report(report_id: int):
     item = get_or_404(db, CommentReport, report_id)
     form = ResolveForm()
     form.validate()
-    comment_services.resolve_report(db, actor=current_actor(), item=item, resolution=form.resolution.data or "")
+    services.resolve_report(db, actor=current_actor(), item=item, resolution=form.resolution.data or "")
     db.commit()
     flash(_("Report closed."), "success")
     return redirect(_back(url_for("moderation.index")))
@@ -189,9 +184,7 @@ def signoff(comment_id: int):
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
     try:
-        comment_services.sign_off(
-            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
-        )
+        services.sign_off(db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or "")
     except comment_services.RoundClosed as exc:
         flash(str(exc), "error")
     except Invalid as exc:

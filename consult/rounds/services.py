@@ -15,11 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from consult import audit, policy
+from consult import audit, policy, signals
 from consult.auth.models import StakeholderGroup, User
 from consult.consultations.models import Consultation
 from consult.db import utcnow
-from consult.digests import services as email
 from consult.drafts.models import Draft, DraftVersion
 from consult.errors import Conflict, Invalid, NotFound
 from consult.policy import Permission
@@ -43,11 +42,15 @@ class RoundSettings:
     custom_rule: dict[tuple[int, int], Stage] | None = None
 
 
-def lock_round(session: Session, round_id: int) -> Round:
-    """The round row, locked for this transaction (PostgreSQL; SQLite's writes are serial)."""
-    found = session.scalar(
-        select(Round).where(Round.id == round_id).with_for_update().execution_options(populate_existing=True)
-    )
+def lock_round(session: Session, round_id: int, *, for_comments: bool = False) -> Round:
+    """The round row read afresh and locked for this transaction (PostgreSQL; SQLite's writes
+    are serial). Transitions take FOR UPDATE. Comment writers (`for_comments`) take FOR NO KEY
+    UPDATE, not FOR SHARE: writing a comment moves the round's revision (a trigger, migration
+    0007), and two writers holding a share lock would deadlock upgrading it; a close waits for
+    the writers that came first either way, and so does a digest's horizon
+    (`digests.cursors.comment_horizon`). Comment writers lock the round before the comment row."""
+    stmt = select(Round).where(Round.id == round_id).with_for_update(key_share=for_comments)
+    found = session.scalar(stmt.execution_options(populate_existing=True))
     if found is None:
         raise NotFound(_("This round does not exist."))
     return found
@@ -178,8 +181,7 @@ def approve_round(
     round_.status = RoundStatus.APPROVED
     round_.approved_by_id = actor.id
     audit.record(session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason)
-    if round_.is_open(now):
-        email.notify_round_opened(session, round_)  # later openings are found by the cron
+    signals.round_approved.send(None, session=session, round_=round_, now=now)
     return round_
 
 
@@ -233,25 +235,7 @@ def extend(
     now: datetime | None = None,
 ) -> Round:
     """A moderator moves an open or scheduled round's deadline later."""
-    policy.require(actor, Permission.ROUND_MODERATE)
-    round_ = lock_round(session, round_.id)
-    now = now or utcnow()  # read after the lock: a comment that held the round before it is older
-    _expect(round_, now, Phase.OPEN, Phase.SCHEDULED)
-    reason = _need_reason(reason)
-    if closes_at <= round_.closes_at:
-        raise Invalid(_("An extension must move the deadline later than it is now."), "closes_at")
-    before = round_.closes_at
-    round_.closes_at = closes_at
-    audit.record(
-        session,
-        actor=actor,
-        action="round.extend",
-        subject=round_,
-        reason=reason,
-        closes_at_before=before,
-        closes_at=closes_at,
-    )
-    return round_
+    return _move_deadline(session, actor, round_, closes_at, reason, now, reopen=False)
 
 
 def reopen(
@@ -264,21 +248,38 @@ def reopen(
     now: datetime | None = None,
 ) -> Round:
     """A moderator reopens a closed (unpublished) round until a new deadline."""
+    return _move_deadline(session, actor, round_, closes_at, reason, now, reopen=True)
+
+
+def _move_deadline(
+    session: Session,
+    actor: User,
+    round_: Round,
+    closes_at: datetime,
+    reason: str,
+    now: datetime | None,
+    *,
+    reopen: bool,
+) -> Round:
+    """Extend (open or scheduled: a later deadline) or reopen (closed: a future deadline)."""
     policy.require(actor, Permission.ROUND_MODERATE)
     round_ = lock_round(session, round_.id)
     now = now or utcnow()  # read after the lock: a comment that held the round before it is older
-    _expect(round_, now, Phase.CLOSED)
+    _expect(round_, now, *((Phase.CLOSED,) if reopen else (Phase.OPEN, Phase.SCHEDULED)))
     reason = _need_reason(reason)
-    if closes_at <= now:
+    if reopen and closes_at <= now:
         raise Invalid(_("The new deadline must be in the future."), "closes_at")
+    if not reopen and closes_at <= round_.closes_at:
+        raise Invalid(_("An extension must move the deadline later than it is now."), "closes_at")
     before = round_.closes_at
     round_.closes_at = closes_at
-    round_.publication_requested_at = None
-    round_.publication_requested_by_id = None
+    if reopen:
+        round_.publication_requested_at = None
+        round_.publication_requested_by_id = None
     audit.record(
         session,
         actor=actor,
-        action="round.reopen",
+        action="round.reopen" if reopen else "round.extend",
         subject=round_,
         reason=reason,
         closes_at_before=before,
@@ -312,11 +313,8 @@ def publish(session: Session, *, actor: User, round_: Round, reason: str = "", n
     round_.status = RoundStatus.PUBLISHED
     round_.published_at = now
     audit.record(session, actor=actor, action="round.publish", subject=round_, reason=reason)
-    from consult.dispositions.services import release_drafted
-
-    # Dispositions drafted by then are released with the results (their authors are told).
-    release_drafted(session, actor=actor, round_=round_, now=now)
-    email.notify_round_published(session, round_)
+    # Dispositions drafted by then are released with the results (the dispositions room).
+    signals.round_published.send(None, session=session, round_=round_, actor=actor, now=now)
     return round_
 
 

@@ -13,6 +13,7 @@ from consult.comments import services
 from consult.comments.models import Attribution, Comment, CommentReport, CommentStatus, CommentType
 from consult.db import utcnow
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.moderation import services as moderation
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.helpers import all_audit, audit_entries, row
@@ -206,19 +207,19 @@ def test_focal_point_signs_off(session, people):
     session.commit()
     author, focal = people["participant:governments"], people["focal_point"]
     comment = save(session, author, round_)
-    services.sign_off(session, actor=focal, comment=comment, accept=True)
+    moderation.sign_off(session, actor=focal, comment=comment, accept=True)
     session.commit()
     stored = row(session, Comment, comment.id)
     assert (stored["status"], stored["signed_off_by_id"]) == (CommentStatus.ACCEPTED, focal.id)
     one_audit(session, "comment.signoff", comment, focal)
-    refused(session, Conflict, services.sign_off, comment.id, actor=focal, comment=comment, accept=True)
+    refused(session, Conflict, moderation.sign_off, comment.id, actor=focal, comment=comment, accept=True)
 
 
 def test_signed_off_comment_goes_to_premoderation(session, people):
     round_ = factories.make_round(session, Phase.OPEN, requires_signoff=True, premoderation=True)
     session.commit()
     comment = save(session, people["participant:governments"], round_)
-    services.sign_off(session, actor=people["focal_point"], comment=comment, accept=True)
+    moderation.sign_off(session, actor=people["focal_point"], comment=comment, accept=True)
     session.commit()
     assert status(session, comment) is CommentStatus.AWAITING_MODERATION
 
@@ -230,10 +231,10 @@ def test_focal_point_returns_with_a_reason(session, people):
     comment = save(session, author, round_)
     for reason in ("", "  "):
         error = refused(
-            session, Invalid, services.sign_off, comment.id, actor=focal, comment=comment, accept=False, reason=reason
+            session, Invalid, moderation.sign_off, comment.id, actor=focal, comment=comment, accept=False, reason=reason
         )
         assert error.field == "reason"
-    services.sign_off(session, actor=focal, comment=comment, accept=False, reason=" Too harsh in tone ")
+    moderation.sign_off(session, actor=focal, comment=comment, accept=False, reason=" Too harsh in tone ")
     session.commit()
     stored = row(session, Comment, comment.id)
     assert (stored["status"], stored["returned_reason"]) == (CommentStatus.DRAFT, "Too harsh in tone")
@@ -255,7 +256,7 @@ def test_sign_off_only_by_the_focal_point_of_the_same_organisation(session, peop
             refused(
                 session,
                 NotAllowed,
-                services.sign_off,
+                moderation.sign_off,
                 comment.id,
                 actor=actor,
                 comment=comment,
@@ -271,7 +272,7 @@ def test_focal_point_does_not_sign_off_their_own(session, people):
     # A comment of the focal point's that waits for sign-off (say, written before the role was given).
     comment = factories.make_comment(session, round_, focal, status=CommentStatus.AWAITING_SIGNOFF)
     session.commit()
-    refused(session, NotAllowed, services.sign_off, comment.id, actor=focal, comment=comment, accept=True)
+    refused(session, NotAllowed, moderation.sign_off, comment.id, actor=focal, comment=comment, accept=True)
 
 
 def test_sign_off_only_while_open(session, people):
@@ -281,7 +282,7 @@ def test_sign_off_only_while_open(session, people):
     refused(
         session,
         services.RoundClosed,
-        services.sign_off,
+        moderation.sign_off,
         comment.id,
         actor=people["focal_point"],
         comment=comment,
@@ -298,8 +299,8 @@ def test_moderator_accepts(session, people):
     session.commit()
     comment = save(session, people["participant:industry"], round_)
     for who in ("organiser", "participant:governments", "focal_point", "admin"):
-        refused(session, NotAllowed, services.moderate, comment.id, actor=people[who], comment=comment, accept=True)
-    services.moderate(session, actor=people["moderator"], comment=comment, accept=True)
+        refused(session, NotAllowed, moderation.moderate, comment.id, actor=people[who], comment=comment, accept=True)
+    moderation.moderate(session, actor=people["moderator"], comment=comment, accept=True)
     session.commit()
     stored = row(session, Comment, comment.id)
     assert (stored["status"], stored["moderated_by_id"]) == (CommentStatus.ACCEPTED, people["moderator"].id)
@@ -307,7 +308,7 @@ def test_moderator_accepts(session, people):
     refused(
         session,
         Conflict,
-        services.moderate,
+        moderation.moderate,
         comment.id,
         actor=people["moderator"],
         comment=comment,
@@ -324,7 +325,7 @@ def test_moderator_rejects_with_a_reason(session, people):
         error = refused(
             session,
             Invalid,
-            services.moderate,
+            moderation.moderate,
             comment.id,
             actor=people["moderator"],
             comment=comment,
@@ -332,7 +333,7 @@ def test_moderator_rejects_with_a_reason(session, people):
             reason=reason,
         )
         assert error.field == "reason"
-    services.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off topic")
+    moderation.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off topic")
     session.commit()
     stored = row(session, Comment, comment.id)
     assert (stored["status"], stored["rejection_reason"]) == (CommentStatus.REJECTED, "Off topic")
@@ -496,12 +497,12 @@ def test_hide_and_unhide(session, people, colleague):
     comment = save(session, author, round_)
     moderator = people["moderator"]
     for who in ("organiser", "participant:industry", "focal_point", "admin"):
-        refused(session, NotAllowed, services.hide, comment.id, actor=people[who], comment=comment, reason="r")
+        refused(session, NotAllowed, moderation.hide, comment.id, actor=people[who], comment=comment, reason="r")
     for reason in ("", "  "):
-        refused(session, Invalid, services.hide, comment.id, actor=moderator, comment=comment, reason=reason)
-    refused(session, Conflict, services.unhide, comment.id, actor=moderator, comment=comment, reason="not hidden")
+        refused(session, Invalid, moderation.hide, comment.id, actor=moderator, comment=comment, reason=reason)
+    refused(session, Conflict, moderation.unhide, comment.id, actor=moderator, comment=comment, reason="not hidden")
 
-    services.hide(session, actor=moderator, comment=comment, reason="Doxxing")
+    moderation.hide(session, actor=moderator, comment=comment, reason="Doxxing")
     session.commit()
     one_audit(session, "comment.hide", comment, moderator, "Doxxing")
     stored = row(session, Comment, comment.id)
@@ -524,12 +525,12 @@ def test_hide_and_unhide(session, people, colleague):
         "organiser": True,
         "admin": False,  # administrators do not read consultations' input at all
     }
-    refused(session, Conflict, services.hide, comment.id, actor=moderator, comment=comment, reason="again")
+    refused(session, Conflict, moderation.hide, comment.id, actor=moderator, comment=comment, reason="again")
 
     for reason in ("", " "):
-        refused(session, Invalid, services.unhide, comment.id, actor=moderator, comment=comment, reason=reason)
-    refused(session, NotAllowed, services.unhide, comment.id, actor=people["organiser"], comment=comment, reason="r")
-    services.unhide(session, actor=moderator, comment=comment, reason="Edited by the author")
+        refused(session, Invalid, moderation.unhide, comment.id, actor=moderator, comment=comment, reason=reason)
+    refused(session, NotAllowed, moderation.unhide, comment.id, actor=people["organiser"], comment=comment, reason="r")
+    moderation.unhide(session, actor=moderator, comment=comment, reason="Edited by the author")
     session.commit()
     one_audit(session, "comment.unhide", comment, moderator, "Edited by the author")
     assert row(session, Comment, comment.id)["hidden_at"] is None

@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from consult.comments import services
 from consult.comments.models import Attribution, CommentStatus, CommentType
+from consult.moderation import services as moderation
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.helpers import hidden_inputs
@@ -60,8 +61,8 @@ def test_round_and_comment_texts_come_back_escaped(app, session, people, login_a
         return comment
 
     accepted, waiting, rejected = save("a"), save("b"), save("c")
-    services.moderate(session, actor=moderator, comment=accepted, accept=True)
-    services.moderate(session, actor=moderator, comment=rejected, accept=False, reason=payload)
+    moderation.moderate(session, actor=moderator, comment=accepted, accept=True)
+    moderation.moderate(session, actor=moderator, comment=rejected, accept=False, reason=payload)
     session.commit()
     services.report(session, actor=people["participant:industry"], comment=accepted, reason=payload)
     to_sign = factories.make_comment(
@@ -69,7 +70,7 @@ def test_round_and_comment_texts_come_back_escaped(app, session, people, login_a
     )
     returned = factories.make_comment(session, round_, author, status=CommentStatus.AWAITING_SIGNOFF, body=payload)
     session.commit()
-    services.sign_off(session, actor=people["focal_point"], comment=returned, accept=False, reason=payload)
+    moderation.sign_off(session, actor=people["focal_point"], comment=returned, accept=False, reason=payload)
     session.commit()
 
     pages = {

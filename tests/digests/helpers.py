@@ -6,9 +6,9 @@ from datetime import timedelta
 from email.message import Message
 
 from consult.db import utcnow
-from consult.delivery import deliver
-from consult.digests import services
-from consult.mailer import QUEUED_IDS
+from consult.digests import cursors, preferences, schedule
+from consult.mail import QUEUED_IDS
+from consult.mail.sender import deliver
 
 
 def text_of(message: Message) -> str:
@@ -29,7 +29,7 @@ def html_of(message: Message) -> str:
 def run_digests(app, session, now=None):
     """What `flask digests send` does, at `now`: queue due digests, commit, send."""
     now = now or utcnow()
-    services.queue_due_digests(session, now)
+    schedule.queue_due_digests(session, now)
     session.info.pop(QUEUED_IDS, None)  # as the command does: sent below with all that is due
     session.commit()
     return deliver(app, now=max(now, utcnow()))
@@ -44,7 +44,7 @@ def daily(session, *users):
     from consult.digests.models import DigestFrequency
 
     for user in users:
-        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
+        preferences.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
 
 
 def digests_to(smtp, user):
@@ -67,7 +67,7 @@ def read_horizon_in_thread(app):
     def read() -> None:
         reader = app.extensions["consult.db"].new_session()
         try:
-            seen.append(services._comment_horizon(reader))
+            seen.append(cursors.comment_horizon(reader))
         finally:
             reader.close()
 

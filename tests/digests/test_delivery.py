@@ -19,10 +19,11 @@ from config import BASE_DIR
 from consult.auth.models import Role
 from consult.consultations.models import Consultation
 from consult.db import utcnow
-from consult.delivery import deliver
-from consult.digests import services
-from consult.digests.models import DigestFrequency, EmailPreference, OutboxMessage, OutboxStatus
-from consult.mailer import QUEUED_IDS
+from consult.digests import preferences, services
+from consult.digests.models import DigestFrequency, EmailPreference
+from consult.mail import QUEUED_IDS
+from consult.mail.models import OutboxMessage, OutboxStatus
+from consult.mail.sender import deliver
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import html_of, text_of
 from tests.factories import make_comment, make_consultation, make_round, make_user
@@ -140,7 +141,7 @@ def test_a_sender_killed_half_way_and_rerun_reaches_everyone(app, session, peopl
         for i in range(300)
     ]
     for user in list(people.by_name.values()) + crowd:  # only the organiser digest in this run
-        services.preference_for(session, user).digest_frequency = DigestFrequency.NONE
+        preferences.preference_for(session, user).digest_frequency = DigestFrequency.NONE
     _organiser_digest(session, people)
     session.info.pop(QUEUED_IDS, None)  # left to the command below
     session.commit()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from consult.comments.models import CommentStatus
-from consult.digests import services
-from consult.digests.models import DigestFrequency, EmailPreference, OutboxMessage, OutboxStatus
+from consult.digests import preferences, schedule
+from consult.digests.models import DigestFrequency, EmailPreference
+from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import html_of, later, run_digests, text_of
 from tests.factories import make_comment, make_round
@@ -15,7 +16,7 @@ from tests.support import fresh
 
 def _daily(session, *users):
     for user in users:
-        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
+        preferences.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
 
 
 def test_a_government_only_comment_never_reaches_an_industry_digest(app, session, people, smtp):
@@ -59,10 +60,10 @@ def test_a_changed_organisation_is_seen_at_send_time(app, session, people, smtp)
     mover = people["participant:governments"]
     _daily(session, mover)
     make_comment(session, round_, people["focal_point"], body="GOVERNMENT-ONLY position")
-    services.queue_due_digests(session, later(0))
+    schedule.queue_due_digests(session, later(0))
     mover.organisation = people.organisations["industry"]  # moved after the digest was queued
     session.commit()
-    from consult.delivery import deliver
+    from consult.mail.sender import deliver
 
     deliver(app)
     (message,) = smtp.to(mover.email)  # the round's opening is still news to them
@@ -126,7 +127,7 @@ def test_repeated_run_sends_nothing_twice(app, session, people, smtp):
 
 def test_frequency_none_sends_nothing(app, session, people, smtp):
     reader = people["moderator"]
-    services.preference_for(session, reader).digest_frequency = DigestFrequency.NONE
+    preferences.preference_for(session, reader).digest_frequency = DigestFrequency.NONE
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     make_comment(session, round_, people["participant:governments"], body="news")
     session.commit()

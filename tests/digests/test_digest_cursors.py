@@ -141,7 +141,7 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     for writers holding their round, then reads the newest audit id."""
     import time
 
-    from consult.comments.services import _round_for_writing
+    from consult.comments.services import round_for_writing
     from consult.db import utcnow
 
     if session.get_bind().dialect.name != "postgresql":
@@ -150,7 +150,7 @@ def test_the_horizon_waits_for_a_comment_still_in_flight(app, session, people):
     make_comment(session, round_, people["participant:industry"], body="committed first")
     session.commit()
     writer = app.extensions["consult.db"].new_session()
-    _round_for_writing(writer, round_.id, utcnow())  # the round, locked as a comment write does
+    round_for_writing(writer, round_.id, utcnow())  # the round, locked as a comment write does
     in_flight = make_comment(writer, round_, people["participant:governments"], body="still in flight")
     thread, seen = read_horizon_in_thread(app)
     time.sleep(0.5)
@@ -166,8 +166,8 @@ def test_the_horizon_waits_for_a_moderator_of_a_published_round(app, session, pe
     horizon waits on rounds with comments awaiting moderation too."""
     import time
 
-    from consult.comments import services as comments
     from consult.comments.models import Comment, CommentStatus
+    from consult.moderation import services as moderation
 
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite's writers are serial: no id is ever in flight")
@@ -176,7 +176,7 @@ def test_the_horizon_waits_for_a_moderator_of_a_published_round(app, session, pe
     session.commit()
     moderator = app.extensions["consult.db"].new_session()
     comment = moderator.get(Comment, waiting.id)
-    comments.moderate(moderator, actor=moderator.merge(people["moderator"]), comment=comment, accept=True)
+    moderation.moderate(moderator, actor=moderator.merge(people["moderator"]), comment=comment, accept=True)
     moderator.flush()
     thread, seen = read_horizon_in_thread(app)
     time.sleep(0.5)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from consult.comments import services as comments
 from consult.comments.models import Attribution, CommentStatus, CommentType
-from consult.digests import services
+from consult.digests import cursors
+from consult.moderation import services as moderation
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import (
     count_in,
@@ -75,7 +76,7 @@ def test_a_premoderated_comment_is_listed_to_others_at_acceptance_to_colleagues_
     session.commit()
 
     run_digests(app, session, now=later(1))
-    comments.moderate(session, actor=moderator, comment=comment, accept=True)
+    moderation.moderate(session, actor=moderator, comment=comment, accept=True)
     session.commit()
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
@@ -96,7 +97,7 @@ def test_a_comment_signed_off_later_reaches_other_organisations_once(app, sessio
     session.commit()
 
     run_digests(app, session, now=later(1))
-    comments.sign_off(session, actor=people["focal_point"], comment=comment, accept=True)
+    moderation.sign_off(session, actor=people["focal_point"], comment=comment, accept=True)
     session.commit()
     run_digests(app, session, now=later(2))
     run_digests(app, session, now=later(3))
@@ -133,36 +134,9 @@ def test_a_cursor_never_passes_a_key_still_to_come(app, session, people, smtp):
     daily(session, reader)
     draft = _write(session, people["participant:industry"], round_, "SUBMITTED right after", submit=False)
     session.commit()
-    horizon = services._comment_horizon(session)
+    horizon = cursors.comment_horizon(session)
     _submit(session, people["participant:industry"], draft)
     session.commit()
     assert draft.submitted_key > horizon
     run_digests(app, session, now=later(1))
     assert _listed(smtp, reader, "SUBMITTED right after") == [1]
-
-
-def test_a_digest_queued_before_the_keys_is_still_read_by_comment_id(app, session, people, smtp):
-    from consult import mailer
-    from consult.db import utcnow
-    from consult.delivery import deliver
-    from consult.digests.models import OutboxKind
-    from tests.factories import make_comment
-
-    round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
-    reader = people["participant:governments"]
-    daily(session, reader)
-    before = make_comment(session, round_, people["participant:industry"], body="BEFORE the range")
-    inside = make_comment(session, round_, people["participant:industry"], body="INSIDE the range")
-    row = {
-        "dedupe_key": f"digest:u{reader.id}:after{before.id}:first",
-        "kind": OutboxKind.DIGEST,
-        "template": "digest",
-        "user_id": reader.id,
-        "to_address": reader.email,
-        "params": {"from": before.id, "to": inside.id, "late": None, "since": None, "until": utcnow().isoformat()},
-    }
-    mailer.enqueue(session, [row])
-    session.commit()
-    deliver(app, now=utcnow())
-    assert _listed(smtp, reader, "INSIDE the range") == [1]
-    assert _listed(smtp, reader, "BEFORE the range") == [0]

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from consult.comments import services as comment_services
 from consult.comments.models import Attribution, CommentStatus, CommentType
 from consult.db import utcnow
-from consult.digests import services
-from consult.digests.models import OutboxMessage
+from consult.digests import preferences
+from consult.mail.models import OutboxMessage
+from consult.moderation import services as moderation
 from consult.rounds import services as round_services
 from consult.rounds.models import Phase, Round
 from tests.digests.helpers import text_of
@@ -23,9 +24,7 @@ def test_rejection_tells_the_author_with_the_reason(app, session, people, smtp):
     round_ = make_round(session, Phase.OPEN, premoderation=True)
     comment = make_comment(session, round_, author, status=CommentStatus.AWAITING_MODERATION)
     session.commit()
-    comment_services.moderate(
-        session, actor=people["moderator"], comment=comment, accept=False, reason="Off <b>topic</b>"
-    )
+    moderation.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off <b>topic</b>")
     session.commit()
     (message,) = smtp.to(author.email)
     assert "rejected" in message["Subject"]
@@ -36,11 +35,11 @@ def test_rejection_tells_the_author_with_the_reason(app, session, people, smtp):
 
 def test_a_switched_off_notification_is_not_sent(app, session, people, smtp):
     author = people["participant:industry"]
-    services.preference_for(session, author).comment_decided = False
+    preferences.preference_for(session, author).comment_decided = False
     round_ = make_round(session, Phase.OPEN)
     comment = make_comment(session, round_, author)
     session.commit()
-    comment_services.hide(session, actor=people["moderator"], comment=comment, reason="spam")
+    moderation.hide(session, actor=people["moderator"], comment=comment, reason="spam")
     session.commit()
     assert smtp.to(author.email) == []
 
@@ -140,7 +139,7 @@ def test_mail_queued_before_a_savepoint_goes_out_when_the_transaction_commits(ap
     round_ = make_round(session, Phase.OPEN, premoderation=True)
     comment = make_comment(session, round_, author, status=CommentStatus.AWAITING_MODERATION)
     session.commit()
-    comment_services.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off topic")
+    moderation.moderate(session, actor=people["moderator"], comment=comment, accept=False, reason="Off topic")
     comment_services.save_comment(  # its insert runs in a SAVEPOINT
         session,
         actor=people["participant:governments"],

@@ -3,10 +3,14 @@ message a whole rendering for that person gives: escaped in HTML, on one line in
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from sqlalchemy import select
 
-from consult.digests import content, services
-from consult.digests.models import DigestFrequency, OutboxMessage
+from consult import mail
+from consult.digests import preferences, render, schedule, services
+from consult.digests.models import DigestFrequency
+from consult.mail.models import OutboxMessage
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import later
 from tests.factories import make_comment, make_consultation, make_round
@@ -18,17 +22,19 @@ TRICKY = [
 ]
 
 
-def _render_all(app, session, monkeypatch, shared: bool) -> tuple[dict[int, tuple], content.RenderCache]:
+def _render_all(app, session, monkeypatch, shared: bool) -> tuple[dict[int, tuple], render.RenderCache]:
     # The token carries the second it was made: fixed here so that two renderings compare.
-    monkeypatch.setattr(content, "unsubscribe_token", lambda user_id, notice: f"tok-{user_id}-{notice}")
+    monkeypatch.setattr(render, "unsubscribe_token", lambda user_id, notice: f"tok-{user_id}-{notice}")
     if not shared:
-        monkeypatch.setattr(content.Personalised, "usable", lambda self: False)
+        monkeypatch.setattr(render.Personalised, "usable", lambda self: False)
     rows = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-    cache = content.RenderCache()
+    run = mail.Run()
+    renderers = mail.render.registry(app).renderers
     with app.test_request_context("/"):
-        rendered = {row.id: content.render_row(session, row, cache) for row in rows}
+        render.start_batch(session, rows, run)
+        rendered = {row.id: renderers[row.template](session, row, run) for row in rows}
     monkeypatch.undo()
-    return rendered, cache
+    return {row_id: astuple(r) if r else None for row_id, r in rendered.items()}, render.cache_of(run)
 
 
 def test_shared_rendering_equals_rendering_each_person(app, session, people, smtp, monkeypatch):
@@ -36,14 +42,14 @@ def test_shared_rendering_equals_rendering_each_person(app, session, people, smt
     round_ = make_round(session, Phase.OPEN, Preset.GROUP_DIALOGUE, consultation=consultation)
     everyone = list(people.by_name.values())
     for user in everyone:
-        services.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
+        preferences.preference_for(session, user).digest_frequency = DigestFrequency.DAILY
     for user, name in zip(everyone, TRICKY * len(everyone), strict=False):
         user.display_name = name
     make_comment(session, round_, people["participant:governments"], body="A <b>bold</b> view")
     make_comment(session, round_, people["focal_point"], body="NAME-looking text LINK")
     session.commit()  # written in requests of their own, as on the site
     services.send_digest(session, actor=people["organiser"], consultation=consultation, intro="Hi *all*")
-    services.queue_due_digests(session, later(1))
+    schedule.queue_due_digests(session, later(1))
     session.info.clear()  # rendered below, not sent
     session.commit()
 
@@ -73,17 +79,17 @@ def test_shared_work_is_dropped_when_anything_shown_changes(app, session, people
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     comment = make_comment(session, round_, people["participant:governments"], body="soon hidden")
     session.commit()
-    cache = content.RenderCache()
-    cache.check(fresh(session))
+    cache = render.RenderCache()
+    cache.start_batch(fresh(session), [])
     cache.content["class"] = "built before"
-    cache.check(fresh(session))
+    cache.start_batch(fresh(session), [])
     assert cache.content == {"class": "built before"}  # nothing changed: kept
     fresh(session).get(Comment, comment.id).hidden_at = utcnow()
     session.commit()
-    cache.check(fresh(session))
+    cache.start_batch(fresh(session), [])
     assert cache.content == {}
     cache.content["class"] = "built after the hiding"
     people["participant:igo"].display_name = "Someone else"
     session.commit()
-    cache.check(fresh(session))
+    cache.start_batch(fresh(session), [])
     assert cache.content == {}

@@ -195,12 +195,12 @@ def test_recording_through_the_page(app, session, people, login_as, closed):
 
 
 def test_release_notice_counts_the_authors_comments_and_can_be_switched_off(session, people, smtp, closed):
-    from consult.digests import services as email_services
+    from consult.digests import preferences
 
     round_, comment = closed
     second = make_comment(session, round_, people["participant:governments"], "k2")
     switched_off = make_comment(session, round_, people["participant:industry"], "k3")
-    email_services.preference_for(session, people["participant:industry"]).disposition_released = False
+    preferences.preference_for(session, people["participant:industry"]).disposition_released = False
     for c in (comment, second, switched_off):
         record(session, people, c)
     session.commit()

@@ -1,7 +1,8 @@
 """The outbox sender: `deliver()` claims due rows, renders, sends and records each one.
 
 It claims due rows by id (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers),
-renders each for its recipient with what they may see (`consult.digests.content`), sends them
+renders each for its recipient with the renderer its room registered (`consult.mail.render`:
+a digest shows what the recipient may see at that moment), sends them
 over one SMTP connection for the run (`consult.smtp`), and records each row sent right after
 the server accepted it and before the next message's content goes out, so a sender killed half
 way re-sends at most the one message it was sending. The next message is rendered while the
@@ -19,18 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import flask_babel
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context
 from flask_mail import BadHeaderError, Message, email_dispatched, sanitize_address
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from consult.auth.models import User
 from consult.db import database, utcnow
-from consult.digests.content import RenderCache, render_row
-from consult.digests.models import EmailPreference, OutboxKind, OutboxMessage, OutboxStatus
-from consult.smtp import Exchange, OutboxEmail, SMTPPipeline, one_line, open_pipeline
+from consult.mail.models import OutboxKind, OutboxMessage, OutboxStatus
+from consult.mail.render import Run, end_recipient_context, registry
+from consult.mail.smtp import Exchange, OutboxEmail, SMTPPipeline, one_line, open_pipeline
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -93,7 +92,7 @@ def deliver(
     writer = db.engine.connect()
     after_id = 0
     outlet = _Outlet(app)
-    cache = RenderCache()
+    run = Run()
     try:
         with _url_context(app):
             try:
@@ -103,11 +102,10 @@ def deliver(
                     if not claimed:
                         break
                     after_id = claimed[-1]
-                    _send_batch(app, reader, writer, claimed, moment, report, outlet, cache)
+                    _send_batch(app, reader, writer, claimed, moment, report, outlet, run)
             finally:
                 outlet.close()
-                if g.pop("email_timezone", None):  # set while rendering for each recipient
-                    flask_babel.refresh()
+                end_recipient_context()
     finally:
         reader.close()
         writer.close()
@@ -161,7 +159,7 @@ def _send_batch(
     now: datetime,
     report: DeliveryReport,
     outlet: _Outlet,
-    cache: RenderCache,
+    run: Run,
 ) -> None:
     """Render, send and record each claimed row.
 
@@ -169,14 +167,14 @@ def _send_batch(
     commit) before the next one's content goes out, so a crash re-sends at most one message.
     """
     reader.rollback()  # a fresh snapshot: the batch is rendered with what is visible now
-    cache.check(reader)  # shared work read before a change since is dropped
     rows = list(reader.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
-    preloaded = _preload_recipients(reader, rows)  # noqa: F841 (kept alive for session.get)
+    for hook in registry(app).batch_hooks:  # shared work, preloading the batch's recipients
+        hook(reader, rows, run)
     pending: tuple[OutboxMessage, Exchange | None, Message] | None = None
     try:
         for index, row in enumerate(rows):
             try:
-                message = _message_for(app, reader, row, cache)
+                message = _message_for(app, reader, row, run)
                 if message is not None:
                     if message.has_bad_headers():
                         raise BadHeaderError("bad header")
@@ -281,24 +279,15 @@ def _failed(app: Flask, writer: Connection, row: OutboxMessage, error: str, now:
         writer.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
 
 
-def _preload_recipients(session: Session, rows: list[OutboxMessage]) -> list[Any]:
-    """Load the batch's people and preferences in two queries (kept in the identity map)."""
-    user_ids = {row.user_id for row in rows if row.user_id}
-    if not user_ids:
-        return []
-    # The caller keeps the list: the identity map holds objects only weakly.
-    return [
-        *session.scalars(select(User).where(User.id.in_(user_ids))),
-        *session.scalars(select(EmailPreference).where(EmailPreference.user_id.in_(user_ids))),
-    ]
-
-
-def _message_for(app: Flask, session: Session, row: OutboxMessage, cache: RenderCache) -> Message | None:
+def _message_for(app: Flask, session: Session, row: OutboxMessage, run: Run) -> Message | None:
     if row.kind is not OutboxKind.EMAIL:
-        rendered = render_row(session, row, cache)
+        render = registry(app).renderers.get(row.template)
+        if render is None:
+            raise LookupError(f"no renderer registered for {row.template!r}")
+        rendered = render(session, row, run)
         if rendered is None:
             return None
-        subject, text, html, headers = rendered
+        subject, text, html, headers = rendered.subject, rendered.text, rendered.html, rendered.headers
     else:
         subject, text, html, headers = row.subject, row.text_body, row.html_body, row.headers
     if any(ch in row.to_address for ch in "\r\n,;"):

@@ -23,7 +23,7 @@ def enqueue_delivery(app: Flask, ids: list[int] | None) -> None:
 def deliver_job(ids: list[int] | None) -> dict:
     """Run by a worker: send the rows and report what happened."""
     from consult import create_app
-    from consult.delivery import deliver
+    from consult.mail.sender import deliver
 
     if has_app_context():
         report = deliver(current_app._get_current_object(), ids=ids)

@@ -1,11 +1,11 @@
-"""Email: rendered from templates/email/<name>/, kept in a database outbox, sent after commit.
+"""Queueing: email rendered from templates/email/<name>/, kept in the outbox, sent after commit.
 
 `queue_email()` renders an account email now (inside the request, where URLs can be built) and
 adds an `OutboxMessage` row to the session; `enqueue()` adds notification and digest rows that
 are rendered per recipient when they are sent, with the visibility of that moment. Rows queued
 in a transaction are handed to `dispatch()` when it commits (and forgotten on rollback): sent
-inline by `consult.delivery.deliver()`, the only sender, or by an RQ worker when REDIS_URL is
-set.
+inline by `consult.mail.sender.deliver()`, the only sender, or by an RQ worker when REDIS_URL
+is set.
 """
 
 from __future__ import annotations
@@ -22,28 +22,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from consult.db import utcnow
-from consult.digests.models import OutboxKind, OutboxMessage, OutboxStatus
-from consult.smtp import one_line
+from consult.mail.models import OutboxKind, OutboxMessage, OutboxStatus
+from consult.mail.render import render_parts
 
 log = logging.getLogger(__name__)
 QUEUED_IDS = "consult.outbox.ids"
 
 
-def render_parts(name: str, **context: Any) -> tuple[str, str, str]:
-    """(subject, text, html) of the email `name`."""
-    # The Jinja environment directly: Flask's context processors add nothing an email uses
-    # (emails never show the signed-in user), and they cost more than the small templates.
-    env = current_app.jinja_env
-    subject = one_line(env.get_template(f"email/{name}/subject.txt").render(context))
-    return (
-        subject,
-        env.get_template(f"email/{name}/body.txt").render(context),
-        env.get_template(f"email/{name}/body.html").render(context),
-    )
-
-
-def _remember(session: Session, ids: Iterable[int]) -> None:
+def send_after_commit(session: Session, ids: Iterable[int]) -> None:
+    """Hand these outbox rows to the sender once `session` commits (dropped on rollback)."""
     session.info.setdefault(QUEUED_IDS, []).extend(ids)
+
+
+def forget_queued(session: Session) -> None:
+    """Do not send what this transaction queued when it commits (a caller sends it itself)."""
+    session.info.pop(QUEUED_IDS, None)
 
 
 def queue_email(session: Session, name: str, to: str, **context: Any) -> OutboxMessage:
@@ -61,7 +54,7 @@ def queue_email(session: Session, name: str, to: str, **context: Any) -> OutboxM
     )
     session.add(row)
     session.flush()
-    _remember(session, [row.id])
+    send_after_commit(session, [row.id])
     return row
 
 
@@ -84,7 +77,7 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     for start in range(0, len(values), 1000):
         stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
         ids.extend(session.scalars(stmt, values[start : start + 1000]))
-    _remember(session, ids)
+    send_after_commit(session, ids)
     return ids
 
 
@@ -108,11 +101,11 @@ def dispatch(ids: list[int] | None = None) -> None:
     """Send these rows (None: every due row): by an RQ worker with REDIS_URL, else now."""
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        from consult.digests.jobs import enqueue_delivery
+        from consult.mail.jobs import enqueue_delivery
 
         enqueue_delivery(app, ids)
         return
-    from consult.delivery import deliver
+    from consult.mail.sender import deliver
 
     try:
         deliver(app, ids=ids)
