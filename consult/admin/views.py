@@ -18,6 +18,7 @@ from consult.admin.forms import (
 )
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
+from consult.auth.queries import stakeholder_groups
 from consult.auth.services import invite
 from consult.db import get_session, utcnow
 from consult.errors import Invalid
@@ -30,8 +31,7 @@ PAGE = 50
 
 
 def _group_choices(db) -> list[tuple[int, str]]:
-    groups = db.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position, StakeholderGroup.name))
-    return [(g.id, g.name) for g in groups]
+    return [(g.id, g.name) for g in stakeholder_groups(db, limit=None)]
 
 
 def _organisation_choices(db) -> list[tuple[int, str]]:

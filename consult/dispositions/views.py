@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult import policy
+from consult.auth.queries import stakeholder_groups
 from consult.comments.models import Comment, CommentType
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
@@ -26,7 +27,7 @@ from consult.dispositions.queries import STATUSES, answerable, disposition_page
 from consult.drafts.models import Clause
 from consult.errors import DomainError
 from consult.policy import Permission
-from consult.rounds.views import _filters, _groups, _parse_after, visible_round
+from consult.rounds.queries import parse_after, parse_filters, visible_round
 from consult.web import flash_ok, permission_required
 
 
@@ -42,15 +43,15 @@ def _answer_choices(later: list[Clause]) -> list[tuple[int, str]]:
 def index(round_id: int):
     """Every accepted comment of the round the viewer may see, with its disposition and replies."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     now = utcnow()
-    groups = _groups(db)
-    filters = _filters(groups)
+    groups = stakeholder_groups(db)
+    filters = parse_filters(request.args, groups)
     status = request.args.get("status", "")
     status = status if status in STATUSES else None
     if status == "drafted" and not policy.sees_all_comments(current_user):
         status = None
-    page = disposition_page(db, round_, current_user, filters, status, _parse_after(request.args.get("after")), now)
+    page = disposition_page(db, round_, current_user, filters, status, parse_after(request.args.get("after")), now)
     clauses = list(db.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position)))
     next_version, carried = services.carried_forward(db, round_, {r.comment.clause_key for r in page.rows})
     later = services.later_clauses(db, round_) if policy.can(current_user, Permission.DISPOSITION_MANAGE) else []
@@ -120,7 +121,7 @@ def _answerable_comment(db, comment_id: int) -> Comment:
     comment = db.get(Comment, comment_id)
     if comment is None:
         abort(404)
-    round_ = visible_round(db, comment.round_id)
+    round_ = visible_round(db, current_user, comment.round_id)
     if (
         db.scalar(select(Comment.id).where(Comment.id == comment_id, answerable(round_, current_user, utcnow())))
         is None
@@ -135,7 +136,7 @@ def record(comment_id: int):
     """The organiser records or revises a comment's disposition (drafted until released)."""
     db = get_session()
     comment = _answerable_comment(db, comment_id)
-    round_ = visible_round(db, comment.round_id)
+    round_ = visible_round(db, current_user, comment.round_id)
     form = DispositionForm(prefix=f"c{comment.id}")
     form.answer_clause.choices = _answer_choices(services.later_clauses(db, round_))
     target = _back(round_.id, f"#comment-{comment.id}")
@@ -165,7 +166,7 @@ def record(comment_id: int):
 def release(round_id: int):
     """The organiser releases every drafted disposition of the round; their authors are told."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     try:
         count = services.release_dispositions(db, actor=_me(), round_=round_)
     except DomainError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from consult import policy
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentReport, CommentStatus
-from consult.comments.views import visible_comment
+from consult.comments.queries import visible_comment
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.errors import Invalid
@@ -89,7 +89,7 @@ def index():
 def moderate(comment_id: int):
     """Accept a pre-moderated comment, or reject it with a reason the author sees."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = DecisionForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
@@ -113,7 +113,7 @@ def moderate(comment_id: int):
 def hide(comment_id: int):
     """Hide a comment from everyone but its author and staff, with a reason."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
     try:
@@ -131,7 +131,7 @@ def hide(comment_id: int):
 def unhide(comment_id: int):
     """Show a hidden comment again."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
     try:
@@ -184,7 +184,7 @@ def signoff_queue():
 def signoff(comment_id: int):
     """The focal point signs a comment off, or returns it with a reason."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = SignoffForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data

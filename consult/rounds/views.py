@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import re
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -15,6 +14,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from consult import policy
+from consult.auth.queries import stakeholder_groups
+from consult.comments.forms import comment_form_maker
 from consult.comments.models import CommentType
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
@@ -25,20 +26,18 @@ from consult.pagecache import page_cache
 from consult.policy import Permission
 from consult.rounds import bp, services
 from consult.rounds.forms import STAGE_LABELS, DeadlineForm, ReasonForm, RoundForm
-from consult.rounds.models import Phase, Preset, Round, Stage
-from consult.rounds.queries import DEFAULT_PAGE, MAX_PAGE, CommentFilters, matrix, round_page
+from consult.rounds.models import Phase, Preset, Stage
+from consult.rounds.queries import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    matrix,
+    parse_after,
+    parse_filters,
+    round_page,
+    visible_round,
+)
 from consult.timeutil import from_local, to_local
 from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, is_safe_next, permission_required
-
-
-def visible_round(db, round_id: int) -> Round:
-    """The round if the viewer may see it, else 404 (the same answer as a missing one)."""
-    if not 0 < round_id < 2**62:
-        abort(404)
-    found = db.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), current_user))
-    if found is None:
-        abort(404)
-    return found
 
 
 def _version_choices(db, consultation: Consultation) -> list[tuple[int, str]]:
@@ -76,12 +75,6 @@ def _settings(form: RoundForm, groups) -> services.RoundSettings:
     )
 
 
-def _groups(db):
-    from consult.auth.models import StakeholderGroup
-
-    return list(db.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
-
-
 @bp.route("/consultations/<int:consultation_id>/rounds/new", methods=["GET", "POST"])
 @permission_required(Permission.ROUND_PREPARE)
 @csrf_in_form
@@ -89,7 +82,7 @@ def create(consultation_id: int):
     """An organiser prepares a round on a draft version."""
     db = get_session()
     consultation = get_or_404(db, Consultation, consultation_id)
-    groups = _groups(db)
+    groups = stakeholder_groups(db)
     form = RoundForm()
     form.version.choices = _version_choices(db, consultation)
     if request.method == "GET":
@@ -143,9 +136,9 @@ def _settings_preview(form: RoundForm) -> services.RoundSettings:
 def settings(round_id: int):
     """The organiser's settings page (editable while the round is a draft)."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     consultation = db.get(Consultation, round_.consultation_id)
-    groups = _groups(db)
+    groups = stakeholder_groups(db)
     editable = round_.phase(utcnow()) is Phase.DRAFT and policy.can(current_user, Permission.ROUND_PREPARE)
     if request.method == "POST":
         if not editable:
@@ -187,34 +180,11 @@ def settings(round_id: int):
     ), status
 
 
-def _parse_after(value: str | None) -> tuple[int, int] | None:
-    if not value:
-        return None
-    # ASCII digits only ("²".isdigit() is true, int("²") fails), at most 18 (a 64-bit integer).
-    if not re.fullmatch(r"[0-9]{1,18}\.[0-9]{1,18}", value):
-        abort(400)
-    position, _sep, ident = value.partition(".")
-    return int(position), int(ident)
-
-
-def _filters(groups) -> CommentFilters:
-    args = request.args
-    comment_type = args.get("type", "")
-    group = args.get("group", "")
-    clause = args.get("clause", "")[:32]
-    return CommentFilters(
-        type=CommentType(comment_type) if comment_type in CommentType._value2member_map_ else None,
-        group_id=int(group) if re.fullmatch(r"[0-9]{1,9}", group) and int(group) in {g.id for g in groups} else None,
-        clause_key=clause if clause and clause != "general" else None,
-        general_only=clause == "general",
-    )
-
-
 @bp.route("/rounds/<int:round_id>")
 def detail(round_id: int):
     """The round page: the draft text with each clause's visible comments, filters, the form."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     now = utcnow()
     phase = round_.phase(now)
     can_comment = (
@@ -223,20 +193,20 @@ def detail(round_id: int):
         and current_user.organisation_id is not None
     )
     size = min(max(request.args.get("size", DEFAULT_PAGE, type=int) or DEFAULT_PAGE, 1), MAX_PAGE)
-    after = _parse_after(request.args.get("after"))
+    after = parse_after(request.args.get("after"))
     # The comment form is rendered where the person asked for it (one form, not one per clause:
     # a page of forms costs more than the draft and its comments together).
     comment_on = request.args.get("comment_on", "")[:32]
 
     def render_comments() -> tuple[Markup, int, str]:
-        groups = _groups(db)
-        filters = _filters(groups)
+        groups = stakeholder_groups(db)
+        filters = parse_filters(request.args, groups)
         page = round_page(db, round_, current_user, filters, after, size, now, groups)
         on = comment_on if comment_on == "general" or comment_on in {c.key for c in page.clauses} else ""
         html = render_template(
             "rounds/_comments.html",
             labels=_clause_labels(page),
-            new_comment_form=_comment_form_maker(db, round_),
+            new_comment_form=comment_form_maker(db, round_),
             comment_on=on,
             round=round_,
             page=page,
@@ -312,24 +282,11 @@ def _clause_labels(page) -> dict[str | None, tuple[str, str]]:
     return labels
 
 
-def _comment_form_maker(db, round_: Round):
-    from consult.comments.views import _clause_choices, comment_form, form_prefix
-
-    choices: list = []  # read once for all the page's forms (one query, whatever the clauses)
-
-    def new_comment_form(clause_key):
-        if not choices:
-            choices.extend(_clause_choices(db, round_))
-        return comment_form(db, round_, prefix=form_prefix(clause_key), choices=choices, clause=clause_key or "general")
-
-    return new_comment_form
-
-
 @bp.route("/rounds/<int:round_id>/matrix")
 def matrix_view(round_id: int):
     """Side by side: clauses as rows, stakeholder groups as columns, visible positions in cells."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     groups, rows = matrix(db, round_, current_user, utcnow())
     show = request.args.get("show", "all")
     if show == "divergent":
@@ -352,7 +309,7 @@ def matrix_view(round_id: int):
 def _transition(round_id: int, action, success: str, form_class=ReasonForm):
     """Run one round transition from a POSTed form; refusals come back as a message."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     form = form_class()
     back = request.form.get("back", "")
     target = back if is_safe_next(back) else url_for("rounds.detail", round_id=round_id)
