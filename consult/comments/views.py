@@ -21,7 +21,7 @@ from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
-from consult.web import csrf_in_form, current_actor, flash_ok, permission_required
+from consult.web import commit_or_refuse, csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _input(form: CommentForm) -> services.CommentInput:
@@ -235,13 +235,13 @@ def report(comment_id: int):
     comment = visible_comment(db, current_user, comment_id)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
-            services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data)
-        except Invalid as exc:
-            form.reason.errors = [*form.reason.errors, str(exc)]
-        else:
-            db.commit()
-            flash_ok(_("Thank you. The moderators will look at this comment."))
+        done = commit_or_refuse(
+            lambda: services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data),
+            form=form,
+            field="reason",
+            success=_("Thank you. The moderators will look at this comment."),
+        )
+        if done:
             return redirect(url_for("comments.detail", comment_id=comment.id))
     status = 400 if request.method == "POST" else 200
     return render_template("comments/report.html", form=form, comment=comment), status

@@ -28,11 +28,7 @@ from consult.drafts.models import Clause
 from consult.errors import DomainError
 from consult.policy import Permission
 from consult.rounds.queries import parse_after, parse_filters, visible_round
-from consult.web import flash_ok, permission_required
-
-
-def _me():
-    return current_user._get_current_object()
+from consult.web import commit_or_refuse, current_actor, permission_required
 
 
 def _answer_choices(later: list[Clause]) -> list[tuple[int, str]]:
@@ -144,20 +140,18 @@ def record(comment_id: int):
         problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
         flash(_("Nothing was changed: %(problems)s", problems=problems), "error")
         return redirect(target)
-    try:
-        services.record_disposition(
+    commit_or_refuse(
+        lambda: services.record_disposition(
             db,
-            actor=_me(),
+            actor=current_actor(),
             comment=comment,
             kind=DispositionKind(form.kind.data),
             observation=form.observation.data or "",
             answer_clause_id=form.answer_clause.data or None,
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(target)
-    db.commit()
-    flash_ok(_("Disposition saved. It stays private until you release the round's dispositions."))
+        ),
+        success=_("Disposition saved. It stays private until you release the round's dispositions."),
+        refusals=(DomainError,),
+    )
     return redirect(target)
 
 
@@ -167,13 +161,11 @@ def release(round_id: int):
     """The organiser releases every drafted disposition of the round; their authors are told."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
-    try:
-        count = services.release_dispositions(db, actor=_me(), round_=round_)
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(_back(round_id))
-    db.commit()
-    flash_ok(_("%(n)d dispositions released; their authors have been told.", n=count))
+    commit_or_refuse(
+        lambda: services.release_dispositions(db, actor=current_actor(), round_=round_),
+        success=lambda count: _("%(n)d dispositions released; their authors have been told.", n=count),
+        refusals=(DomainError,),
+    )
     return redirect(_back(round_id))
 
 
@@ -197,17 +189,15 @@ def acknowledge(disposition_id: int):
     if not form.validate() or form.kind.data not in AcknowledgementKind._value2member_map_:
         flash(_("Choose whether you are satisfied or maintain your objection."), "error")
         return redirect(target)
-    try:
-        services.acknowledge(
+    commit_or_refuse(
+        lambda: services.acknowledge(
             db,
-            actor=_me(),
+            actor=current_actor(),
             disposition=disposition,
             kind=AcknowledgementKind(form.kind.data),
             reason=form.reason.data or "",
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(target)
-    db.commit()
-    flash_ok(_("Your answer has been recorded."))
+        ),
+        success=_("Your answer has been recorded."),
+        refusals=(DomainError,),
+    )
     return redirect(target)

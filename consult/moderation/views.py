@@ -22,7 +22,7 @@ from consult.policy import Permission
 from consult.rounds.forms import ReasonForm
 from consult.rounds.models import Round, RoundStatus
 from consult.rounds.queries import with_people
-from consult.web import current_actor, get_or_404, is_safe_next, permission_required
+from consult.web import commit_or_refuse, current_actor, get_or_404, is_safe_next, permission_required
 
 QUEUE = 20
 
@@ -93,18 +93,12 @@ def moderate(comment_id: int):
     form = DecisionForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
-    try:
-        comment_services.moderate(
+    commit_or_refuse(
+        lambda: comment_services.moderate(
             db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
-        )
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(
-            _("Comment accepted.") if accept else _("Comment rejected; the author sees your reason."),
-            "success",
-        )
+        ),
+        success=_("Comment accepted.") if accept else _("Comment rejected; the author sees your reason."),
+    )
     return redirect(_back(url_for("moderation.index")))
 
 
@@ -116,13 +110,10 @@ def hide(comment_id: int):
     comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
-    try:
-        comment_services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("The comment is hidden; its author sees your reason."), "success")
+    commit_or_refuse(
+        lambda: comment_services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or ""),
+        success=_("The comment is hidden; its author sees your reason."),
+    )
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -134,13 +125,10 @@ def unhide(comment_id: int):
     comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
-    try:
-        comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("The comment is visible again."), "success")
+    commit_or_refuse(
+        lambda: comment_services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or ""),
+        success=_("The comment is visible again."),
+    )
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -188,18 +176,11 @@ def signoff(comment_id: int):
     form = SignoffForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
-    try:
-        comment_services.sign_off(
+    commit_or_refuse(
+        lambda: comment_services.sign_off(
             db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
-        )
-    except comment_services.RoundClosed as exc:
-        flash(str(exc), "error")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(
-            _("Signed off: the comment now counts.") if accept else _("Returned to the author with your reason."),
-            "success",
-        )
+        ),
+        success=_("Signed off: the comment now counts.") if accept else _("Returned to the author with your reason."),
+        refusals=(comment_services.RoundClosed, Invalid),
+    )
     return redirect(_back(url_for("moderation.signoff_queue")))
