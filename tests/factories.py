@@ -190,11 +190,11 @@ def make_round(
         status=status,
         prepared_by_id=prepared_by.id if prepared_by else None,
         published_at=now - timedelta(hours=1) if status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED) else None,
-        **round_services._settings_fields(settings),
+        **round_services.settings_fields(settings),
     )
     session.add(round_)
     session.flush()
-    round_services._write_rule(session, round_, round_services.rule_cells(session, settings))
+    round_services.write_rule(session, round_, round_services.rule_cells(session, settings))
     session.flush()
     assert round_.phase(now) is phase
     return round_
