@@ -20,7 +20,7 @@ from consult.pagecache import PageCache
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.test_query_counts import counting
-from tests.support import fresh
+from tests.support.state import fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
