@@ -1,5 +1,5 @@
 """Reading a round: the round page (the draft text with each clause's visible comments, the
-filters, the comment form where asked for; cached per viewer class) and the side-by-side matrix."""
+filters, the comment form where asked for; cached in memory) and the side-by-side matrix."""
 
 from __future__ import annotations
 
