@@ -31,8 +31,12 @@ def timezone_field(label: str = "") -> SelectField:
     )
 
 
-def add_error(form: BaseForm, exc: Exception, default: str) -> None:
-    """Show a service's refusal on the field it names (`Invalid.field`), else on `default`."""
+def add_error(form: BaseForm, exc: Exception, default: str | None) -> None:
+    """Show a service's refusal on the field it names (`Invalid.field`), else on `default`, else
+    above the form (`form.form_errors`)."""
     name = getattr(exc, "field", None)
     name = name if name and name in form else default
-    form[name].errors = [*form[name].errors, str(exc)]
+    if name is None:
+        form.form_errors.append(str(exc))
+    else:
+        form[name].errors = [*form[name].errors, str(exc)]

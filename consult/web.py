@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,8 +17,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult import policy
-from consult.errors import DomainError
+from consult.db import get_session
+from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
+from consult.forms import BaseForm, add_error
 from consult.markup import safe_html
 
 CSP = (
@@ -164,6 +167,47 @@ def _machine_time(value: Any) -> str:
 def flash_ok(message: str) -> None:
     """A success message for the next page."""
     flash(message, "success")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `commit_or_refuse` did: committed (true, with what the service returned) or refused."""
+
+    ok: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def commit_or_refuse(
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    form: BaseForm | None = None,
+    field: str | None = None,
+    refusals: tuple[type[Exception], ...] = (Invalid,),
+) -> Outcome:
+    """Run a view's one service call and end the request's transaction with it.
+
+    When the service refuses (one of `refusals`), roll back and say why: on `form` (on the
+    field the refusal names, else on `field`, else above the form), or with no form as an
+    error message for the next page. Otherwise commit once and flash `success` (a message, or
+    a function of what the service returned). The view then redirects, or shows the form again.
+    """
+    db = get_session()
+    try:
+        value = action()
+    except refusals as exc:
+        db.rollback()
+        if form is not None:
+            add_error(form, exc, field)
+        else:
+            flash(str(exc), "error")
+        return Outcome(False)
+    db.commit()
+    flash_ok(success(value) if callable(success) else success)
+    return Outcome(True, value)
 
 
 def init_app(app: Flask) -> None:

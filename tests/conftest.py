@@ -3,7 +3,6 @@ an app per test, its session and client, `login_as`, and a real SMTP server on l
 
 from __future__ import annotations
 
-import contextvars
 import os
 import socket
 import threading
@@ -13,7 +12,6 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask.testing import FlaskClient
 from sqlalchemy import text
 
 import consult.models  # noqa: F401  (every table, for cleaning)
@@ -21,6 +19,7 @@ from config import TestingConfig
 from consult import create_app
 from consult.db import Base, get_session, make_engine
 from tests import factories
+from tests.support.clients import IsolatedClient
 
 PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL", "")
 
@@ -121,21 +120,9 @@ def app_config(database_url: str, smtp_server: tuple[SMTPSink, int]) -> dict:
     }
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose every request gets its own app context, `g` and database session.
-
-    The `session` fixture keeps a request context pushed for the whole test, and Flask reuses
-    a pushed app context for the requests a test client makes: without this, the signed-in
-    user, the CSRF token and the database session would leak from one request (and client)
-    to the next. A real server never shares them, so neither do the tests.
-    """
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def app(app_config: dict) -> Iterator:
+    """The app under test; its clients run each request on its own (tests/support/clients.py)."""
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
     with app.app_context():

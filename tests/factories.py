@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import audit, policy
-from consult.auth.models import Organisation, Role, StakeholderGroup, User
+from consult import audit, policy, tokens
+from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.auth.services import hash_password
+from consult.db import utcnow
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -88,23 +90,40 @@ def make_people(session: Session) -> People:
     return people
 
 
-# --- Consultations, drafts, rounds, comments -------------------------------------------------
+def make_invitation(session: Session, email: str, role: Role = Role.MODERATOR, revoked: bool = False) -> Invitation:
+    """A pending (or revoked) invitation; its token is thrown away."""
+    _token, token_hash = tokens.new_random_token()
+    now = utcnow()
+    invitation = Invitation(
+        email=email,
+        role=role,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + timedelta(days=14),
+        revoked_at=now if revoked else None,
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation
 
-from datetime import date, timedelta  # noqa: E402
+
+# --- Consultations, drafts, rounds, comments -------------------------------------------------
 
 from consult.comments.models import Attribution, Comment, CommentStatus, CommentType  # noqa: E402
 from consult.comments.services import stamp_keys  # noqa: E402
 from consult.consultations.models import Consultation  # noqa: E402
-from consult.db import utcnow  # noqa: E402
 from consult.drafts.models import Clause, Draft, DraftVersion  # noqa: E402
 from consult.rounds import services as round_services  # noqa: E402
 from consult.rounds.models import Phase, Preset, Round, RoundStatus  # noqa: E402
 
 
-def make_consultation(session: Session, public: bool = True, title: str | None = None) -> Consultation:
+def make_consultation(
+    session: Session, public: bool = True, title: str | None = None, summary: str = "A consultation for tests"
+) -> Consultation:
+    """A consultation (public unless told otherwise) leading to a conference."""
     consultation = Consultation(
         title=title or f"Consultation {next(_seq)}",
-        summary="A consultation for tests",
+        summary=summary,
         conference_name="Seoul Conference on Cyberspace",
         conference_place="Seoul",
         conference_date=date(2030, 10, 17),
@@ -190,11 +209,11 @@ def make_round(
         status=status,
         prepared_by_id=prepared_by.id if prepared_by else None,
         published_at=now - timedelta(hours=1) if status in (RoundStatus.PUBLISHED, RoundStatus.ARCHIVED) else None,
-        **round_services._settings_fields(settings),
+        **round_services.settings_fields(settings),
     )
     session.add(round_)
     session.flush()
-    round_services._write_rule(session, round_, round_services.rule_cells(session, settings))
+    round_services.write_rule(session, round_, round_services.rule_cells(session, settings))
     session.flush()
     assert round_.phase(now) is phase
     return round_

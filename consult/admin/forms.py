@@ -1,12 +1,39 @@
-"""Administration forms; the policy hands each form the choices its actor may make."""
+"""Administration forms, and their choices: the policy hands each form the roles its actor
+may assign."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from consult import policy
+from consult.auth.models import Organisation, StakeholderGroup, User
+from consult.auth.queries import stakeholder_groups
 from consult.forms import BaseForm
+
+
+def role_choices(actor: User) -> list[tuple[str, str]]:
+    """The roles `actor` may give (`policy.assignable_roles`)."""
+    return [(r.value, str(policy.ROLE_LABELS[r])) for r in policy.assignable_roles(actor)]
+
+
+def organisation_choices(session: Session) -> list[tuple[int, str]]:
+    """ "None", then every organisation with its stakeholder group, by group and name."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, StakeholderGroup.name)
+        .join(StakeholderGroup)
+        .order_by(StakeholderGroup.position, Organisation.name)
+    )
+    return [(0, _("— none —"))] + [(oid, f"{name} ({group})") for oid, name, group in rows]
+
+
+def group_choices(session: Session) -> list[tuple[int, str]]:
+    """Every stakeholder group, in their order."""
+    return [(g.id, g.name) for g in stakeholder_groups(session, limit=None)]
 
 
 class InvitationForm(BaseForm):

@@ -26,10 +26,6 @@ class LoginForm(BaseForm):
     next = HiddenField()
 
 
-class LogoutForm(BaseForm):
-    pass
-
-
 class AcceptInvitationForm(BaseForm):
     display_name = StringField(_l("Your name as others will see it"), validators=[DataRequired(), Length(max=120)])
     password = PasswordField(_l("Choose a password"), validators=_new_password)

@@ -201,7 +201,9 @@ def accept_invitation(session: Session, *, token: str, display_name: str, passwo
     return user
 
 
-def _reset_fingerprint(user: User) -> str:
+def reset_fingerprint(user: User) -> str:
+    """What a reset link carries of the account: it changes with the password and the session
+    version, so a link stops working once used (or once the password changes otherwise)."""
     return tokens.fingerprint(user.id, user.password_hash, user.session_version)
 
 
@@ -210,7 +212,7 @@ def request_password_reset(session: Session, *, email: str) -> None:
     user = find_user_by_email(session, email)
     if user is None or not user.is_active:
         return
-    token = tokens.sign(RESET_PURPOSE, {"u": user.id, "f": _reset_fingerprint(user)})
+    token = tokens.sign(RESET_PURPOSE, {"u": user.id, "f": reset_fingerprint(user)})
     ttl: timedelta = current_app.config["PASSWORD_RESET_TTL"]
     queue_email(
         session,
@@ -229,7 +231,7 @@ def user_for_reset_token(session: Session, token: str) -> User:
     user = None
     if isinstance(payload, dict) and isinstance(payload.get("u"), int):
         user = session.get(User, payload["u"])
-    if user is None or not user.is_active or not tokens.same(str(payload.get("f")), _reset_fingerprint(user)):
+    if user is None or not user.is_active or not tokens.same(str(payload.get("f")), reset_fingerprint(user)):
         raise NotFound(_("This reset link has expired or has already been used. Ask for a new one below."))
     return user
 

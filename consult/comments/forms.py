@@ -1,16 +1,24 @@
-"""The structured comment form (ISO/IEC template fields) and the report form."""
+"""The structured comment form (ISO/IEC template fields), the factory that gives it a round's
+clauses as choices, and the report form."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from consult.comments.models import Attribution, CommentType
 from consult.comments.services import MAX_BODY
+from consult.drafts.models import Clause
 from consult.forms import BaseForm
+from consult.rounds.models import Round
 
 TYPE_LABELS = {
     CommentType.GENERAL: _l("General"),
@@ -43,6 +51,49 @@ class CommentForm(BaseForm):
         """One nonce per form shown: a second submission of the same form stores nothing new."""
         if not self.nonce.data:
             self.nonce.data = secrets.token_urlsafe(16)
+
+
+def clause_choices(session: Session, round_: Round) -> list[tuple[str, str]]:
+    """The clause select's choices: a general comment, then each clause of the round's version."""
+    clauses = session.execute(
+        select(Clause.key, Clause.number, Clause.heading)
+        .where(Clause.version_id == round_.version_id)
+        .order_by(Clause.position)
+    )
+    return [(GENERAL, _("General comment on the whole text"))] + [
+        (key, f"{number} {heading}".strip()) for key, number, heading in clauses
+    ]
+
+
+PREFIX_RE = re.compile(r"^[a-z0-9-]{0,40}$")  # what a posted `prefix` may be (see `form_prefix`)
+
+
+def form_prefix(clause_key: str | None) -> str:
+    """Each comment form on the round page gets its own field names and ids."""
+    return f"c-{clause_key or GENERAL}-"
+
+
+def comment_form(session: Session, round_: Round, formdata=None, prefix: str = "", choices=None, **data) -> CommentForm:
+    """A comment form; pass `choices` (the round's clauses) when one page shows many forms."""
+    form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
+    form.clause.choices = choices if choices is not None else clause_choices(session, round_)
+    form.fresh_nonce()
+    return form
+
+
+def comment_form_maker(session: Session, round_: Round) -> Callable[[str | None], CommentForm]:
+    """For the round page: a function making the form for a clause (or the whole text, None),
+    with the round's clauses read once for all the page's forms (one query, whatever the clauses)."""
+    choices: list = []
+
+    def new_comment_form(clause_key: str | None) -> CommentForm:
+        if not choices:
+            choices.extend(clause_choices(session, round_))
+        return comment_form(
+            session, round_, prefix=form_prefix(clause_key), choices=choices, clause=clause_key or GENERAL
+        )
+
+    return new_comment_form
 
 
 class ReportForm(BaseForm):

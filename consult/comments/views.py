@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,8 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from consult import policy
 from consult.comments import bp, display, services  # noqa: F401  (display registers template helpers)
-from consult.comments.forms import GENERAL, ActionForm, CommentForm, ReportForm
+from consult.comments.forms import GENERAL, PREFIX_RE, ActionForm, CommentForm, ReportForm, comment_form
 from consult.comments.models import Attribution, Comment, CommentStatus, CommentType
+from consult.comments.queries import visible_comment
 from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed
@@ -21,36 +20,8 @@ from consult.extensions import limiter
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
-from consult.rounds.queries import with_people
-from consult.rounds.views import visible_round
-from consult.web import csrf_in_form, current_actor, flash_ok, permission_required
-
-
-def _clause_choices(db, round_: Round) -> list[tuple[str, str]]:
-    clauses = db.execute(
-        select(Clause.key, Clause.number, Clause.heading)
-        .where(Clause.version_id == round_.version_id)
-        .order_by(Clause.position)
-    )
-    return [(GENERAL, _("General comment on the whole text"))] + [
-        (key, f"{number} {heading}".strip()) for key, number, heading in clauses
-    ]
-
-
-PREFIX_RE = re.compile(r"^[a-z0-9-]{0,40}$")
-
-
-def form_prefix(clause_key: str | None) -> str:
-    """Each comment form on the round page gets its own field names and ids."""
-    return f"c-{clause_key or GENERAL}-"
-
-
-def comment_form(db, round_: Round, formdata=None, prefix: str = "", choices=None, **data) -> CommentForm:
-    """A comment form; pass `choices` (the round's clauses) when one page shows many forms."""
-    form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
-    form.clause.choices = choices if choices is not None else _clause_choices(db, round_)
-    form.fresh_nonce()
-    return form
+from consult.rounds.queries import visible_round
+from consult.web import commit_or_refuse, csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _input(form: CommentForm) -> services.CommentInput:
@@ -61,17 +32,6 @@ def _input(form: CommentForm) -> services.CommentInput:
         proposed_change=form.proposed_change.data or "",
         attribution=Attribution(form.attribution.data),
     )
-
-
-def visible_comment(db, comment_id: int) -> Comment:
-    """The comment if the viewer may see it, else 404."""
-    if not 0 < comment_id < 2**62:
-        abort(404)
-    stmt = with_people(select(Comment).where(Comment.id == comment_id, policy.comment_visibility(current_user)))
-    comment = db.scalars(stmt).unique().one_or_none()
-    if comment is None:
-        abort(404)
-    return comment
 
 
 def _form_page(
@@ -96,7 +56,7 @@ def _form_page(
 def new(round_id: int):
     """The comment form on its own page (also where refused comments come back)."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     clause = request.args.get("clause", GENERAL)[:32]
     form = comment_form(db, round_, clause=clause)
     message = None if round_.is_open(utcnow()) else _("This round is not open for comments.")
@@ -118,7 +78,7 @@ def _person_key() -> str:
 def create(round_id: int):
     """Store a comment (submitted, or as a draft); refusals give the text back."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     prefix = request.form.get("prefix", "")
     if not PREFIX_RE.match(prefix):
         abort(400)
@@ -162,7 +122,7 @@ def create(round_id: int):
 def detail(comment_id: int):
     """One comment, with what the viewer may do with it."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     round_ = db.get(Round, comment.round_id)
     clause = None
     if comment.clause_key:
@@ -180,7 +140,7 @@ def detail(comment_id: int):
 
 
 def own_comment(db, comment_id: int) -> Comment:
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     if comment.author_id != current_user.id:
         abort(403)
     return comment
@@ -272,16 +232,16 @@ def withdraw(comment_id: int):
 def report(comment_id: int):
     """Report a comment to the moderators (this hides nothing by itself)."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
-            services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data)
-        except Invalid as exc:
-            form.reason.errors = [*form.reason.errors, str(exc)]
-        else:
-            db.commit()
-            flash_ok(_("Thank you. The moderators will look at this comment."))
+        done = commit_or_refuse(
+            lambda: services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data),
+            form=form,
+            field="reason",
+            success=_("Thank you. The moderators will look at this comment."),
+        )
+        if done:
             return redirect(url_for("comments.detail", comment_id=comment.id))
     status = 400 if request.method == "POST" else 200
     return render_template("comments/report.html", form=form, comment=comment), status

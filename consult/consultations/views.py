@@ -17,13 +17,11 @@ from consult.consultations.forms import ConsultationForm
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.drafts.models import Draft, DraftVersion
-from consult.errors import Invalid
-from consult.forms import add_error
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import Round
-from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
+from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
 
 PAGE = 20
 
@@ -127,14 +125,14 @@ def create():
     form = ConsultationForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                consultation = services.create_consultation(db, actor=current_actor(), **_values(form))
-            except Invalid as exc:
-                add_error(form, exc, "title")
-            else:
-                db.commit()
-                flash_ok(_("The consultation is created."))
-                return redirect(url_for("consultations.detail", consultation_id=consultation.id))
+            done = commit_or_refuse(
+                lambda: services.create_consultation(db, actor=current_actor(), **_values(form)),
+                form=form,
+                field="title",
+                success=_("The consultation is created."),
+            )
+            if done:
+                return redirect(url_for("consultations.detail", consultation_id=done.value.id))
         return _form_page(form, None, 400)
     return _form_page(form, None)
 
@@ -150,14 +148,12 @@ def edit(consultation_id: int):
         return _form_page(ConsultationForm(formdata=None, obj=consultation), consultation)
     form = ConsultationForm(formdata=request.form)
     if form.validate_on_submit():
-        try:
-            changed = services.update_consultation(
-                db, actor=current_actor(), consultation=consultation, **_values(form)
-            )
-        except Invalid as exc:
-            add_error(form, exc, "title")
-        else:
-            db.commit()
-            flash_ok(_("The consultation is saved.") if changed else _("Nothing changed."))
+        done = commit_or_refuse(
+            lambda: services.update_consultation(db, actor=current_actor(), consultation=consultation, **_values(form)),
+            form=form,
+            field="title",
+            success=lambda changed: _("The consultation is saved.") if changed else _("Nothing changed."),
+        )
+        if done:
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     return _form_page(form, consultation, 400)

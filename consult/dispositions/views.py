@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consult import policy
+from consult.auth.queries import stakeholder_groups
 from consult.comments.models import Comment, CommentType
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
@@ -26,12 +27,8 @@ from consult.dispositions.queries import STATUSES, answerable, disposition_page
 from consult.drafts.models import Clause
 from consult.errors import DomainError
 from consult.policy import Permission
-from consult.rounds.views import _filters, _groups, _parse_after, visible_round
-from consult.web import flash_ok, permission_required
-
-
-def _me():
-    return current_user._get_current_object()
+from consult.rounds.queries import parse_after, parse_filters, visible_round
+from consult.web import commit_or_refuse, current_actor, permission_required
 
 
 def _answer_choices(later: list[Clause]) -> list[tuple[int, str]]:
@@ -42,15 +39,15 @@ def _answer_choices(later: list[Clause]) -> list[tuple[int, str]]:
 def index(round_id: int):
     """Every accepted comment of the round the viewer may see, with its disposition and replies."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     now = utcnow()
-    groups = _groups(db)
-    filters = _filters(groups)
+    groups = stakeholder_groups(db)
+    filters = parse_filters(request.args, groups)
     status = request.args.get("status", "")
     status = status if status in STATUSES else None
     if status == "drafted" and not policy.sees_all_comments(current_user):
         status = None
-    page = disposition_page(db, round_, current_user, filters, status, _parse_after(request.args.get("after")), now)
+    page = disposition_page(db, round_, current_user, filters, status, parse_after(request.args.get("after")), now)
     clauses = list(db.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position)))
     next_version, carried = services.carried_forward(db, round_, {r.comment.clause_key for r in page.rows})
     later = services.later_clauses(db, round_) if policy.can(current_user, Permission.DISPOSITION_MANAGE) else []
@@ -120,7 +117,7 @@ def _answerable_comment(db, comment_id: int) -> Comment:
     comment = db.get(Comment, comment_id)
     if comment is None:
         abort(404)
-    round_ = visible_round(db, comment.round_id)
+    round_ = visible_round(db, current_user, comment.round_id)
     if (
         db.scalar(select(Comment.id).where(Comment.id == comment_id, answerable(round_, current_user, utcnow())))
         is None
@@ -135,7 +132,7 @@ def record(comment_id: int):
     """The organiser records or revises a comment's disposition (drafted until released)."""
     db = get_session()
     comment = _answerable_comment(db, comment_id)
-    round_ = visible_round(db, comment.round_id)
+    round_ = visible_round(db, current_user, comment.round_id)
     form = DispositionForm(prefix=f"c{comment.id}")
     form.answer_clause.choices = _answer_choices(services.later_clauses(db, round_))
     target = _back(round_.id, f"#comment-{comment.id}")
@@ -143,20 +140,18 @@ def record(comment_id: int):
         problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
         flash(_("Nothing was changed: %(problems)s", problems=problems), "error")
         return redirect(target)
-    try:
-        services.record_disposition(
+    commit_or_refuse(
+        lambda: services.record_disposition(
             db,
-            actor=_me(),
+            actor=current_actor(),
             comment=comment,
             kind=DispositionKind(form.kind.data),
             observation=form.observation.data or "",
             answer_clause_id=form.answer_clause.data or None,
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(target)
-    db.commit()
-    flash_ok(_("Disposition saved. It stays private until you release the round's dispositions."))
+        ),
+        success=_("Disposition saved. It stays private until you release the round's dispositions."),
+        refusals=(DomainError,),
+    )
     return redirect(target)
 
 
@@ -165,14 +160,12 @@ def record(comment_id: int):
 def release(round_id: int):
     """The organiser releases every drafted disposition of the round; their authors are told."""
     db = get_session()
-    round_ = visible_round(db, round_id)
-    try:
-        count = services.release_dispositions(db, actor=_me(), round_=round_)
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(_back(round_id))
-    db.commit()
-    flash_ok(_("%(n)d dispositions released; their authors have been told.", n=count))
+    round_ = visible_round(db, current_user, round_id)
+    commit_or_refuse(
+        lambda: services.release_dispositions(db, actor=current_actor(), round_=round_),
+        success=lambda count: _("%(n)d dispositions released; their authors have been told.", n=count),
+        refusals=(DomainError,),
+    )
     return redirect(_back(round_id))
 
 
@@ -196,17 +189,15 @@ def acknowledge(disposition_id: int):
     if not form.validate() or form.kind.data not in AcknowledgementKind._value2member_map_:
         flash(_("Choose whether you are satisfied or maintain your objection."), "error")
         return redirect(target)
-    try:
-        services.acknowledge(
+    commit_or_refuse(
+        lambda: services.acknowledge(
             db,
-            actor=_me(),
+            actor=current_actor(),
             disposition=disposition,
             kind=AcknowledgementKind(form.kind.data),
             reason=form.reason.data or "",
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(target)
-    db.commit()
-    flash_ok(_("Your answer has been recorded."))
+        ),
+        success=_("Your answer has been recorded."),
+        refusals=(DomainError,),
+    )
     return redirect(target)

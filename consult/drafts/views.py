@@ -17,10 +17,10 @@ from consult.drafts import bp, services
 from consult.drafts.forms import POSITION_STEP, ClausesForm, ImportForm, NewDraftForm
 from consult.drafts.importer import MAX_BYTES, MarkdownImportError
 from consult.drafts.models import Clause, Draft, DraftVersion
-from consult.errors import Conflict, Invalid
+from consult.errors import Conflict
 from consult.markup import safe_html
 from consult.policy import Permission
-from consult.web import csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
+from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
 
 FIRST_ROWS = 5  # empty rows offered for a new draft's first version
 STATUS_LABELS = {
@@ -47,13 +47,6 @@ def _draft_or_404(db, draft_id: int) -> tuple[Draft, Consultation]:
 def _versions(db, draft: Draft) -> list[DraftVersion]:
     stmt = select(DraftVersion).where(DraftVersion.draft_id == draft.id).order_by(DraftVersion.number)
     return list(db.scalars(stmt))
-
-
-def _put_error(form, exc: Invalid) -> None:
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-    else:
-        form.form_errors.append(str(exc))
 
 
 def _read_upload(upload) -> bytes:
@@ -164,7 +157,8 @@ def create(consultation_id: int):
         elif not upload and not clauses:
             form.form_errors.append(_("Type at least one clause, or choose a Markdown file to import."))
         else:
-            try:
+
+            def create_draft() -> Draft:
                 draft = services.create_draft(
                     db, actor=current_actor(), consultation=consultation, title=form.title.data
                 )
@@ -176,16 +170,22 @@ def create(consultation_id: int):
                     services.create_version(
                         db, actor=current_actor(), draft=draft, clauses=clauses, note=form.note.data or ""
                     )
+                return draft
+
+            try:
+                done = commit_or_refuse(
+                    create_draft,
+                    form=form,
+                    success=lambda draft: _(
+                        "The draft “%(title)s” is created with its first version.", title=draft.title
+                    ),
+                )
             except MarkdownImportError as exc:
                 db.rollback()
                 problems = [str(p) for p in exc.problems]
-            except Invalid as exc:
-                db.rollback()
-                _put_error(form, exc)
             else:
-                db.commit()
-                flash_ok(_("The draft “%(title)s” is created with its first version.", title=draft.title))
-                return redirect(url_for("drafts.detail", draft_id=draft.id))
+                if done:
+                    return redirect(url_for("drafts.detail", draft_id=done.value.id))
     return _new_draft_page(form, consultation, problems, 400)
 
 
@@ -218,19 +218,18 @@ def new_version(draft_id: int):
             form.form_errors.append(_("Someone saved a new version meanwhile. Open the editor again to start from it."))
             return _editor_page(form, draft, base, 409)
         try:
-            created = services.create_version(
-                db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+            done = commit_or_refuse(
+                lambda: services.create_version(
+                    db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+                ),
+                form=form,
+                success=lambda created: _("Version %(n)d is saved.", n=created.number),
             )
-        except Invalid as exc:
-            db.rollback()
-            _put_error(form, exc)
         except IntegrityError:
             db.rollback()
             raise _conflict() from None
-        else:
-            db.commit()
-            flash_ok(_("Version %(n)d is saved.", n=created.number))
-            return redirect(url_for("drafts.version", version_id=created.id))
+        if done:
+            return redirect(url_for("drafts.version", version_id=done.value.id))
     return _editor_page(form, draft, base, 400)
 
 
@@ -251,20 +250,20 @@ def import_version(draft_id: int):
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            created = services.import_version(
-                db, actor=current_actor(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
+            done = commit_or_refuse(
+                lambda: services.import_version(
+                    db, actor=current_actor(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
+                ),
+                form=form,
+                success=lambda created: _("Version %(n)d is imported.", n=created.number),
             )
         except MarkdownImportError as exc:
             db.rollback()
             problems = [str(p) for p in exc.problems]
-        except Invalid as exc:
-            db.rollback()
-            _put_error(form, exc)
         except IntegrityError:
             db.rollback()
             raise _conflict() from None
         else:
-            db.commit()
-            flash_ok(_("Version %(n)d is imported.", n=created.number))
-            return redirect(url_for("drafts.version", version_id=created.id))
+            if done:
+                return redirect(url_for("drafts.version", version_id=done.value.id))
     return _import_page(form, draft, problems, 400)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from consult import policy
 from consult.auth.models import StakeholderGroup
+from consult.auth.queries import stakeholder_groups
 from consult.comments.forms import TYPE_LABELS
 from consult.comments.models import Attribution, Comment, CommentType
 from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition
@@ -83,7 +84,7 @@ def chart(title: str, counts: list[tuple[str, int]]) -> Chart:
 
 def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> RoundBrief:
     """Everything the briefing shows for one round."""
-    groups = list(session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
+    groups = stakeholder_groups(session)
     clauses = list(
         session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
     )

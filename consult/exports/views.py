@@ -21,7 +21,7 @@ from consult.exports import bp, briefing, importer, services
 from consult.exports.forms import ImportForm
 from consult.policy import Permission
 from consult.rounds.models import Round
-from consult.rounds.views import visible_round
+from consult.rounds.queries import visible_round
 from consult.web import csrf_in_form, flash_ok, permission_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +46,7 @@ def _labels() -> services.Labels:
 def csv_export(round_id: int):
     """The ISO-style comment table as CSV, streamed, holding what the viewer sees."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     # The generator needs no request context: rows come from their own session, words are translated.
     chunks = services.csv_chunks(services.rows(round_, current_user, utcnow()), _labels())
     return _download(chunks, "text/csv", _filename(round_, "csv"))
@@ -56,7 +56,7 @@ def csv_export(round_id: int):
 def xlsx_export(round_id: int):
     """The ISO-style comment table as XLSX (written to a temporary file, then streamed)."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     spool = services.xlsx_file(services.rows(round_, current_user, utcnow()), _labels(), round_.title)
     return _download(services.file_chunks(spool), XLSX, _filename(round_, "xlsx"))
 
@@ -65,7 +65,7 @@ def xlsx_export(round_id: int):
 def json_export(round_id: int):
     """The round, its clauses and the visible comments with stable ids, as JSON (streamed)."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     chunks = services.json_chunks(db, round_, current_user, utcnow())
     return _download(chunks, "application/json", _filename(round_, "json"))
 
@@ -75,7 +75,7 @@ def json_export(round_id: int):
 def import_template(round_id: int):
     """The empty comment sheet a delegation fills offline."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     return _download(services.file_chunks(importer.template_file(round_, db)), XLSX, _filename(round_, "template.xlsx"))
 
 
@@ -85,7 +85,7 @@ def import_template(round_id: int):
 def import_sheet(round_id: int):
     """Import a filled-in sheet: all rows, or none with each problem listed."""
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     form = ImportForm()
     problems: list[importer.Problem] = []
     if form.validate_on_submit():
@@ -116,7 +116,7 @@ def import_sheet(round_id: int):
 
 def _round_briefing(round_id: int, pdf: bool) -> str:
     db = get_session()
-    round_ = visible_round(db, round_id)
+    round_ = visible_round(db, current_user, round_id)
     consultation = db.get(Consultation, round_.consultation_id)
     briefs = [briefing.round_brief(db, round_, current_user, utcnow())]
     return _render(consultation, briefs, pdf, url_for("exports.round_briefing_pdf", round_id=round_id))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from consult import policy
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentReport, CommentStatus
-from consult.comments.views import visible_comment
+from consult.comments.queries import visible_comment
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.errors import Invalid
@@ -22,7 +22,7 @@ from consult.policy import Permission
 from consult.rounds.forms import ReasonForm
 from consult.rounds.models import Round, RoundStatus
 from consult.rounds.queries import with_people
-from consult.web import current_actor, get_or_404, is_safe_next, permission_required
+from consult.web import commit_or_refuse, current_actor, get_or_404, is_safe_next, permission_required
 
 QUEUE = 20
 
@@ -86,20 +86,16 @@ def index():
 def moderate(comment_id: int):
     """Accept a pre-moderated comment, or reject it with a reason the author sees."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = DecisionForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
-    try:
-        services.moderate(db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or "")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(
-            _("Comment accepted.") if accept else _("Comment rejected; the author sees your reason."),
-            "success",
-        )
+    commit_or_refuse(
+        lambda: services.moderate(
+            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
+        ),
+        success=_("Comment accepted.") if accept else _("Comment rejected; the author sees your reason."),
+    )
     return redirect(_back(url_for("moderation.index")))
 
 
@@ -108,16 +104,13 @@ def moderate(comment_id: int):
 def hide(comment_id: int):
     """Hide a comment from everyone but its author and staff, with a reason."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
-    try:
-        services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("The comment is hidden; its author sees your reason."), "success")
+    commit_or_refuse(
+        lambda: services.hide(db, actor=current_actor(), comment=comment, reason=form.reason.data or ""),
+        success=_("The comment is hidden; its author sees your reason."),
+    )
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -126,16 +119,13 @@ def hide(comment_id: int):
 def unhide(comment_id: int):
     """Show a hidden comment again."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = HideForm()
     form.validate()
-    try:
-        services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or "")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("The comment is visible again."), "success")
+    commit_or_refuse(
+        lambda: services.unhide(db, actor=current_actor(), comment=comment, reason=form.reason.data or ""),
+        success=_("The comment is visible again."),
+    )
     return redirect(_back(url_for("comments.detail", comment_id=comment.id)))
 
 
@@ -179,20 +169,15 @@ def signoff_queue():
 def signoff(comment_id: int):
     """The focal point signs a comment off, or returns it with a reason."""
     db = get_session()
-    comment = visible_comment(db, comment_id)
+    comment = visible_comment(db, current_user, comment_id)
     form = SignoffForm()
     form.validate()
     accept = bool(form.accept.data) and not form.refuse.data
-    try:
-        services.sign_off(db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or "")
-    except comment_services.RoundClosed as exc:
-        flash(str(exc), "error")
-    except Invalid as exc:
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(
-            _("Signed off: the comment now counts.") if accept else _("Returned to the author with your reason."),
-            "success",
-        )
+    commit_or_refuse(
+        lambda: services.sign_off(
+            db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
+        ),
+        success=_("Signed off: the comment now counts.") if accept else _("Returned to the author with your reason."),
+        refusals=(comment_services.RoundClosed, Invalid),
+    )
     return redirect(_back(url_for("moderation.signoff_queue")))

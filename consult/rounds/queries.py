@@ -1,28 +1,47 @@
-"""Read models for the round page and the side-by-side matrix.
+"""Read models for rounds: the loader every round URL uses, the comment filters and page
+cursor read from a URL, the round page and the side-by-side matrix.
 
 Every query here filters comments with `policy.visible_comments`: the pages, counts and the
 matrix see exactly what the viewer may see. Each function runs a fixed number of statements,
-whatever the number of comments.
+whatever the number of comments. Nothing here raises an HTTP error: a round the viewer may not
+see is `NotFound`, a malformed cursor `Invalid`, which `consult/web.py` answers as it answers a
+missing page or a bad request.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
+from consult.auth.queries import stakeholder_groups
 from consult.comments.models import Comment, CommentStatus, CommentType
 from consult.drafts.models import Clause
+from consult.errors import Invalid, NotFound
 from consult.rounds.models import Round
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_ID = 2**62  # ids above this are not ours (and would overflow a BIGINT)
+
+
+def visible_round(session: Session, viewer: Any, round_id: int) -> Round:
+    """The round if `viewer` may see it; else `NotFound`, the same answer as a missing round."""
+    if not 0 < round_id < MAX_ID:
+        raise NotFound()
+    found = session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), viewer))
+    if found is None:
+        raise NotFound()
+    return found
 
 
 @dataclass
@@ -54,6 +73,30 @@ class CommentFilters:
         elif self.clause_key is not None:
             args["clause"] = self.clause_key
         return args
+
+
+def parse_after(value: str | None) -> tuple[int, int] | None:
+    """The page cursor `after=<clause position>.<comment id>`; `Invalid` when malformed."""
+    if not value:
+        return None
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), at most 18 (a 64-bit integer).
+    if not re.fullmatch(r"[0-9]{1,18}\.[0-9]{1,18}", value):
+        raise Invalid(_("Check the address or the form and try again."), "after")
+    position, _sep, ident = value.partition(".")
+    return int(position), int(ident)
+
+
+def parse_filters(args: Mapping[str, str], groups: list[StakeholderGroup]) -> CommentFilters:
+    """The comment filters of a URL's query (`type`, `group`, `clause`); unknown values filter nothing."""
+    comment_type = args.get("type", "")
+    group = args.get("group", "")
+    clause = args.get("clause", "")[:32]
+    return CommentFilters(
+        type=CommentType(comment_type) if comment_type in CommentType._value2member_map_ else None,
+        group_id=int(group) if re.fullmatch(r"[0-9]{1,9}", group) and int(group) in {g.id for g in groups} else None,
+        clause_key=clause if clause and clause != "general" else None,
+        general_only=clause == "general",
+    )
 
 
 @dataclass
@@ -113,7 +156,7 @@ def round_page(
     for comment in rows:
         grouped[comment.clause_key].append(comment)
     if groups is None:
-        groups = list(session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
+        groups = stakeholder_groups(session)
     return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
 
 
@@ -139,7 +182,7 @@ def matrix(
 ) -> tuple[list[StakeholderGroup], list[MatrixRow]]:
     """Clauses × stakeholder groups: each cell the newest visible positions (accepted comments)
     of that group on that clause, at most CELL_LIMIT, with the cell's full count."""
-    groups = list(session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position).limit(100)))
+    groups = stakeholder_groups(session)
     clauses = list(
         session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
     )

@@ -88,7 +88,7 @@ def rule_cells(session: Session, settings: RoundSettings) -> dict[tuple[int, int
     return {(v, a): own if v == a else other for v in group_ids for a in group_ids}
 
 
-def _write_rule(session: Session, round_: Round, cells: dict[tuple[int, int], Stage]) -> None:
+def write_rule(session: Session, round_: Round, cells: dict[tuple[int, int], Stage]) -> None:
     session.execute(delete(RoundVisibility).where(RoundVisibility.round_id == round_.id))
     session.add_all(
         RoundVisibility(round_id=round_.id, viewer_group_id=v, author_group_id=a, stage=stage)
@@ -120,16 +120,16 @@ def create_round(
         version_id=version.id,
         prepared_by_id=actor.id,
         status=RoundStatus.DRAFT,
-        **_settings_fields(settings),
+        **settings_fields(settings),
     )
     session.add(round_)
     session.flush()
-    _write_rule(session, round_, rule_cells(session, settings))
+    write_rule(session, round_, rule_cells(session, settings))
     audit.record(session, actor=actor, action="round.create", subject=round_, summary=round_.title)
     return round_
 
 
-def _settings_fields(settings: RoundSettings) -> dict:
+def settings_fields(settings: RoundSettings) -> dict:
     return {
         "title": settings.title.strip(),
         "description": settings.description.strip(),
@@ -148,9 +148,9 @@ def update_settings(session: Session, *, actor: User, round_: Round, settings: R
     round_ = lock_round(session, round_.id)
     _expect(round_, utcnow(), Phase.DRAFT)
     _check_settings(settings)
-    for name, value in _settings_fields(settings).items():
+    for name, value in settings_fields(settings).items():
         setattr(round_, name, value)
-    _write_rule(session, round_, rule_cells(session, settings))
+    write_rule(session, round_, rule_cells(session, settings))
     audit.record(session, actor=actor, action="round.update", subject=round_, summary=round_.title)
 
 

@@ -8,7 +8,10 @@ from sqlalchemy import func, select
 from consult import audit
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation
-from tests.support import fresh, make_invitation, parse, post, sign_in
+from tests.factories import make_invitation
+from tests.support.clients import post, sign_in
+from tests.support.html import parse
+from tests.support.state import fresh
 
 
 def test_organiser_is_offered_participant_and_focal_point_only(app, session, people, login_as):

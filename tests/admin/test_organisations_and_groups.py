@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from consult.audit import AuditEvent
 from consult.auth.models import Organisation, StakeholderGroup
 from tests.factories import group
-from tests.support import fresh, is_login_redirect, post, sign_in
+from tests.support.clients import is_login_redirect, post, sign_in
+from tests.support.state import fresh
 
 
 def organisation_count(session) -> int:

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from consult.audit import AuditEvent
 from consult.auth.models import Role
 from tests.factories import make_user
-from tests.support import fresh, is_login_redirect, parse, post, sign_in
+from tests.support.clients import is_login_redirect, post, sign_in
+from tests.support.html import parse
+from tests.support.state import fresh
 
 
 def role_url(user) -> str:

@@ -159,7 +159,7 @@ def test_a_password_change_makes_an_outstanding_link_stale(client, session, alic
 
 def _reset_token(app, user, seconds_ago: int) -> str:
     with app.test_request_context():
-        payload = {"u": user.id, "f": services._reset_fingerprint(user)}
+        payload = {"u": user.id, "f": services.reset_fingerprint(user)}
     return signed_in_the_past(app.secret_key, f"consult.{services.RESET_PURPOSE}", payload, seconds_ago)
 
 
@@ -177,7 +177,7 @@ def test_link_expires_after_the_configured_time(app, client, alice):
 
 def test_a_token_for_another_purpose_is_refused(app, client, session, alice):
     with app.test_request_context():
-        payload = {"u": alice.id, "f": services._reset_fingerprint(alice)}
+        payload = {"u": alice.id, "f": services.reset_fingerprint(alice)}
         assert tokens.unsign(services.RESET_PURPOSE, tokens.sign(services.RESET_PURPOSE, payload), 60) == payload
         other = tokens.sign("other", payload)
         unsubscribe = tokens.sign("unsubscribe", payload)

@@ -23,7 +23,7 @@ from consult.rounds import services as round_services
 from consult.rounds.models import Phase, Preset, Round
 from tests import factories
 from tests.rounds.helpers import audit_entries, detached, hidden_inputs, in_thread, textarea
-from tests.support import fresh
+from tests.support.state import fresh
 
 US = timedelta(microseconds=1)
 

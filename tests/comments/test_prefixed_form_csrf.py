@@ -11,11 +11,10 @@ from consult.comments.models import Comment
 from consult.rounds.models import Phase
 from tests import factories
 from tests.rounds.helpers import hidden_inputs
-from tests.support import fresh, isolate
+from tests.support.state import fresh
 
 
 def test_the_prefixed_comment_form_refuses_a_missing_or_forged_token(app, session, people, login_as):
-    isolate(app)
     round_ = factories.make_round(session, Phase.OPEN)
     session.commit()
     client = app.test_client()

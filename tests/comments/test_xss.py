@@ -15,7 +15,7 @@ from consult.moderation import services as moderation
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.helpers import hidden_inputs
-from tests.support import parse
+from tests.support.html import parse
 
 PAYLOADS = [
     "<script>alert(1)</script>",

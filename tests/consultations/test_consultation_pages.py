@@ -15,7 +15,9 @@ from consult.drafts import services as drafts
 from consult.drafts.importer import ClauseText
 from consult.rounds.models import Round, RoundStatus
 from tests.drafts.pages import consultation, form_values, plain, text
-from tests.support import SIGNED_IN, fresh, is_login_redirect, row_counts, sign_in
+from tests.support.clients import is_login_redirect, sign_in
+from tests.support.state import fresh, row_counts
+from tests.support.world import SIGNED_IN
 
 FORM = {
     "title": "Norms of responsible State behaviour",

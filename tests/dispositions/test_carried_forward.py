@@ -7,7 +7,7 @@ from consult.dispositions.models import DispositionKind
 from consult.drafts.models import Clause, DraftVersion
 from consult.rounds.models import Phase
 from tests.factories import make_comment, make_round
-from tests.support import sign_in
+from tests.support.clients import sign_in
 
 
 def next_version(session, round_):

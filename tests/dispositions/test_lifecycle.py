@@ -13,7 +13,8 @@ from consult.errors import Conflict, Invalid, NotAllowed
 from consult.rounds import services as round_services
 from consult.rounds.models import Phase
 from tests.factories import make_comment, make_round
-from tests.support import fresh, post, sign_in
+from tests.support.clients import post, sign_in
+from tests.support.state import fresh
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from consult.consultations.models import Consultation
-from tests.support import make_consultation, sign_in
+from tests.factories import make_consultation
+from tests.support.clients import sign_in
 
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -81,6 +82,6 @@ def organiser_client(app, login_as, session: Session, people) -> Any:
 
 def consultation(session: Session, public: bool = True, title: str = "Responsible state behaviour") -> Consultation:
     """A consultation, committed."""
-    found = make_consultation(session, title, public=public)
+    found = make_consultation(session, public=public, title=title)
     session.commit()
     return found

@@ -8,7 +8,10 @@ from sqlalchemy import select
 from consult.drafts.models import Draft, DraftVersion
 from tests.drafts.pages import consultation, form_values, organiser_client, plain, text
 from tests.drafts.test_draft_pages import create_typed, typed_rows
-from tests.support import SIGNED_IN, fresh, is_login_redirect, parse, row_counts, sign_in
+from tests.support.clients import is_login_redirect, sign_in
+from tests.support.html import parse
+from tests.support.state import fresh, row_counts
+from tests.support.world import SIGNED_IN
 
 
 def two_versions(app, login_as, session, people, public: bool = True) -> tuple[Draft, DraftVersion, DraftVersion]:

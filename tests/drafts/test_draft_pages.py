@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from consult.audit import AuditEvent
 from consult.drafts.models import Clause, Draft, DraftVersion
 from tests.drafts.pages import consultation, form_values, organiser_client, plain, text
-from tests.support import fresh, parse, row_counts
+from tests.support.html import parse
+from tests.support.state import fresh, row_counts
 
 GOOD_MARKDOWN = b"""# 1 Scope
 

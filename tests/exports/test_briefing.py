@@ -10,7 +10,7 @@ from consult.dispositions import services as dispositions
 from consult.dispositions.models import AcknowledgementKind, DispositionKind
 from consult.rounds.models import Phase
 from tests.factories import make_comment, make_round
-from tests.support import sign_in
+from tests.support.clients import sign_in
 
 
 def briefed_round(session, people):

@@ -16,7 +16,8 @@ from consult.dispositions import services as dispositions
 from consult.dispositions.models import DispositionKind
 from consult.rounds.models import Phase
 from tests.factories import make_comment, make_round
-from tests.support import VIEWERS, sign_in
+from tests.support.clients import sign_in
+from tests.support.world import VIEWERS
 
 FORMATS = ("csv", "xlsx", "json")
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from consult.comments.models import Comment, CommentType
 from consult.rounds.models import Phase
 from tests.factories import make_round
-from tests.support import csrf_token, fresh, sign_in
+from tests.support.clients import csrf_token, sign_in
+from tests.support.state import fresh
 
 HEADER = ["Organisation", "Number", "Clause", "Paragraph", "Type", "Comment", "Proposed change",
           "Observations (disposition)"]  # fmt: skip

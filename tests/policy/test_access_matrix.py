@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import VIEWERS, build_url, build_world, csrf_token, is_login_redirect, sign_in
+from tests.support.clients import csrf_token, is_login_redirect, sign_in
+from tests.support.world import VIEWERS, build_url, build_world
 
 LOGIN = "LOGIN"
 ALLOWED = "ALLOWED"

@@ -11,8 +11,7 @@ from consult.auth.models import Role, User
 from consult.consultations.models import Consultation
 from consult.errors import NotAllowed
 from consult.policy import Permission as P
-from tests.factories import make_user
-from tests.support import make_consultation
+from tests.factories import make_consultation, make_user
 
 PERSON = {P.ACCOUNT_MANAGE, P.CONSULTATION_VIEW, P.COMMENT_REPORT}
 SPEAKER = PERSON | {P.COMMENT_CREATE, P.DISPOSITION_ACKNOWLEDGE}
@@ -167,8 +166,8 @@ def test_organisation_roles():
 
 
 def test_visible_consultations(session, people):
-    public = make_consultation(session, "Public", public=True)
-    hidden = make_consultation(session, "Hidden", public=False)
+    public = make_consultation(session, title="Public")
+    hidden = make_consultation(session, public=False, title="Hidden")
     session.commit()
 
     def seen(user) -> set[int]:

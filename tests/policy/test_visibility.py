@@ -20,7 +20,9 @@ from consult.auth.models import Role, User
 from consult.comments.models import Attribution, CommentStatus
 from consult.rounds.models import Phase, Preset
 from tests import factories
-from tests.support import make_consultation, release, sign_in
+from tests.factories import make_consultation
+from tests.support.clients import sign_in
+from tests.support.state import release
 
 # --- The rule, from DESIGN.md ----------------------------------------------------------------
 
@@ -154,7 +156,7 @@ def build(session, people, preset: Preset, phase: Phase) -> World:
         "admin": people["admin"],
     }
     assert users["focal point"].organisation_id == ministry.id and users["other group"].organisation_id == company.id
-    consultation = make_consultation(session, "Secure development norms", public=True)
+    consultation = make_consultation(session, title="Secure development norms")
     round_ = factories.make_round(session, phase, preset, consultation=consultation, results_public=True)
     ids, markers = {}, {}
     writer = {"compatriot": "same group, other organisation"}

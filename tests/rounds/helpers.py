@@ -17,7 +17,7 @@ from consult.auth.models import User
 from consult.comments.models import Attribution, Comment, CommentStatus, CommentType
 from consult.db import get_session, utcnow
 from consult.rounds.models import Round
-from tests.support import fresh
+from tests.support.state import fresh
 
 
 def bulk_comments(

@@ -15,7 +15,8 @@ from consult.rounds import services
 from consult.rounds.models import Phase, Round, RoundStatus
 from tests import factories
 from tests.rounds.helpers import audit_entries, detached, in_thread, row
-from tests.support import fresh, post
+from tests.support.clients import post
+from tests.support.state import fresh
 
 
 def _approve(actor, target):

@@ -20,7 +20,7 @@ from consult.pagecache import PageCache
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.test_query_counts import counting
-from tests.support import fresh
+from tests.support.state import fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -62,7 +62,7 @@ def test_a_second_view_is_served_from_memory(app, session, people, login_as, ope
 def test_the_cached_page_carries_the_sessions_own_csrf_token(app, session, people, login_as, open_round):
     """The whole page is cached with a stand-in for the sign-out form's token: each response
     gets its session's real token, and the stand-in never shows."""
-    from consult.rounds import views
+    from consult.rounds.views import page as views
 
     client, other = app.test_client(), app.test_client()
     login_as(client, people["participant:industry"])
@@ -243,7 +243,7 @@ def test_the_phase_changes_with_the_clock(app, session, people, login_as, open_r
     login_as(client, people["participant:industry"])
     assert "Comment on" in view(client, f"/rounds/{open_round.id}")[0]
     later = utcnow() + timedelta(days=11)
-    monkeypatch.setattr("consult.rounds.views.utcnow", lambda: later)
+    monkeypatch.setattr("consult.rounds.views.page.utcnow", lambda: later)
     html = view(client, f"/rounds/{open_round.id}")[0]
     assert "Comment on" not in html
 

@@ -12,7 +12,8 @@ from consult.comments.models import Comment
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.helpers import bulk_comments
-from tests.support import fresh, parse
+from tests.support.html import parse
+from tests.support.state import fresh
 
 COMMENT_ID = re.compile(r'<article class="comment" id="comment-(\d+)"')
 

@@ -13,7 +13,7 @@ from consult.comments.models import Comment
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.rounds.helpers import bulk_comments
-from tests.support import fresh
+from tests.support.state import fresh
 
 SIZES = (1, 50, 500)
 MAX_STATEMENTS = 12

@@ -7,18 +7,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.support import (
-    HOST,
-    VIEWERS,
-    assert_security_headers,
-    audit_count,
-    build_url,
-    build_world,
-    parse,
-    row_counts,
-    sign_in,
-    table_snapshot,
-)
+from tests.support.clients import assert_security_headers, sign_in
+from tests.support.html import parse
+from tests.support.state import audit_count, row_counts, table_snapshot
+from tests.support.world import HOST, VIEWERS, build_url, build_world
 
 MAX_REQUESTS = 300
 

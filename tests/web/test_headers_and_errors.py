@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from consult import create_app
-from tests.support import assert_security_headers, make_invitation, post, sign_in
+from tests.factories import make_invitation
+from tests.support.clients import assert_security_headers, post, sign_in
 
 LAYOUT_MARKS = ('class="skip-link" href="#main"', '<main id="main"')
 

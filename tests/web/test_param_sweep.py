@@ -12,7 +12,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from tests.support import build_world, csrf_token, sign_in
+from tests.support.clients import csrf_token, sign_in
+from tests.support.world import build_world
 
 ALLOWED_STATUSES = {200, 302, 400, 403, 404, 405, 409}
 VIEWERS = ("anonymous", "participant:civil-society", "organiser")

@@ -9,7 +9,10 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from consult.auth.models import Organisation, StakeholderGroup
-from tests.support import fresh, make_consultation, parse, post, sign_in
+from tests.factories import make_consultation
+from tests.support.clients import post, sign_in
+from tests.support.html import parse
+from tests.support.state import fresh
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -48,7 +51,7 @@ def html_part(message) -> str:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_come_back_escaped(app, session, people, login_as, smtp, payload):
-    consultation = make_consultation(session, payload, public=True, summary=payload)
+    consultation = make_consultation(session, title=payload, summary=payload)
     session.commit()
     admin = sign_in(app, login_as, session, people, "admin")
     victim = sign_in(app, login_as, session, people, "participant:igo")

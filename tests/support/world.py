@@ -1,33 +1,17 @@
-"""Helpers shared by the policy, admin and web suites: isolated clients, CSRF tokens, a world.
-
-Why `IsolatedClient`: the root `session` fixture keeps a test request context pushed for the
-whole test, and Flask reuses a pushed app context for every request the test client makes.
-Each request would then share `g` with the test and with every other client: the signed-in
-user (`g._login_user`), the CSRF token and the database session leak from one request to the
-next, so an anonymous client is served as whoever asked before. An isolated client runs each
-request in an empty `contextvars.Context`, so it gets its own app context, `g` and database
-session, exactly as under a real server.
-"""
+"""The world the access matrix, the parameter sweep and the crawler point at: every viewer,
+one of every object (rounds in every phase, comments in every state), and each rule's URL."""
 
 from __future__ import annotations
 
-import contextvars
-import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import url_for
-from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from consult import tokens
-from consult.auth.models import Invitation, Role, User
+from consult.auth.models import Role, User
 from consult.consultations.models import Consultation
-from consult.db import Base, utcnow
+from consult.db import utcnow
 from consult.digests.models import Digest
 from tests import factories
 
@@ -46,77 +30,6 @@ VIEWERS = (
     "admin",
 )
 SIGNED_IN = VIEWERS[1:]
-
-_CSRF_RE = re.compile(r'name="csrf_token"[^>]*\svalue="([^"]+)"')
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request gets its own app context (see the module docstring)."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("method", "GET") not in ("GET", "HEAD"):
-            _release_test_session()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-def _release_test_session() -> None:
-    """End the transaction of the test's own session (a writer's: BEGIN IMMEDIATE on SQLite)
-    before a request that writes, which would otherwise wait for it until "database is locked".
-    Only when it holds no unflushed changes: those a test must commit first anyway."""
-    from flask import g, has_app_context
-
-    if not has_app_context():
-        return
-    db_session = g.get("db_session")
-    if db_session is None or not db_session.in_transaction():
-        return
-    if not (db_session.new or db_session.dirty or db_session.deleted):
-        db_session.rollback()
-
-
-def isolate(app: Any) -> Any:
-    """Make `app.test_client()` hand out isolated clients."""
-    app.test_client_class = IsolatedClient
-    return app
-
-
-def csrf_token(client: Any) -> str:
-    """A valid CSRF token for `client`'s session, read from a page as a browser would."""
-    response = client.get("/login", follow_redirects=True)
-    found = _CSRF_RE.search(response.get_data(as_text=True))
-    assert found, "no CSRF token on the sign-in page (or the page it redirects to)"
-    return found.group(1)
-
-
-def post(client: Any, url: str, data: dict | None = None, **kwargs: Any) -> Any:
-    """POST `data` with a valid CSRF token."""
-    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
-
-
-def is_login_redirect(response: Any) -> bool:
-    """A 302 to the sign-in page that asks to come back (`next=`): "please sign in first"."""
-    if response.status_code != 302:
-        return False
-    location = urlsplit(response.headers.get("Location", ""))
-    return location.path == "/login" and "next" in parse_qs(location.query)
-
-
-def assert_security_headers(response: Any, what: str = "") -> None:
-    """The headers S8 asks of every response."""
-    label = what or f"{response.request.method} {response.request.path} -> {response.status_code}"
-    csp = response.headers.get("Content-Security-Policy", "")
-    assert csp, f"{label}: no Content-Security-Policy"
-    assert "'unsafe-inline'" not in csp, f"{label}: CSP allows 'unsafe-inline'"
-    assert "frame-ancestors 'none'" in csp, f"{label}: CSP lacks frame-ancestors 'none'"
-    assert response.headers.get("X-Content-Type-Options") == "nosniff", f"{label}: no nosniff"
-    assert response.headers.get("Referrer-Policy"), f"{label}: no Referrer-Policy"
-
-
-def fresh(session: Session) -> Session:
-    """End the test session's transaction so it sees what requests committed since."""
-    session.rollback()
-    session.expire_all()  # rollback outside a transaction expires nothing
-    return session
 
 
 @dataclass
@@ -163,6 +76,7 @@ class World:
 
 
 def rule_for(app, endpoint: str, method: str):
+    """The URL rule `endpoint` that answers `method`."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == endpoint and method in rule.methods:
             return rule
@@ -176,37 +90,6 @@ def build_url(app, endpoint: str, method: str, args: dict[str, Any]) -> str:
     assert not missing, f"{rule.rule}: add a value for {sorted(missing)} to World.url_args()"
     with app.test_request_context():
         return url_for(endpoint, **{name: args[name] for name in rule.arguments})
-
-
-def make_invitation(session: Session, email: str, role: Role = Role.MODERATOR, revoked: bool = False) -> Invitation:
-    """A pending (or revoked) invitation; its token is thrown away."""
-    _token, token_hash = tokens.new_random_token()
-    now = utcnow()
-    invitation = Invitation(
-        email=email,
-        role=role,
-        token_hash=token_hash,
-        created_at=now,
-        expires_at=now + timedelta(days=14),
-        revoked_at=now if revoked else None,
-    )
-    session.add(invitation)
-    session.flush()
-    return invitation
-
-
-def make_consultation(session: Session, title: str, public: bool, summary: str = "") -> Consultation:
-    consultation = Consultation(
-        title=title,
-        summary=summary or f"Summary of {title}",
-        conference_name="Seoul Conference on Cyberspace",
-        conference_place="Seoul",
-        conference_date=date(2030, 10, 17),
-        is_public=public,
-    )
-    session.add(consultation)
-    session.flush()
-    return consultation
 
 
 def build_world(session: Session, people: factories.People) -> World:
@@ -223,10 +106,12 @@ def build_world(session: Session, people: factories.People) -> World:
         organisation_id=people.organisations["industry"].id,
         other_group_organisation_id=people.organisations["igo"].id,
         group_id=factories.group(session, "governments").id,
-        invitation_id=make_invitation(session, "invited@example.org").id,
-        revoked_invitation_id=make_invitation(session, "revoked@example.org", revoked=True).id,
-        public_consultation_id=make_consultation(session, "Vulnerability disclosure norms", public=True).id,
-        hidden_consultation_id=make_consultation(session, "Incident response (in preparation)", public=False).id,
+        invitation_id=factories.make_invitation(session, "invited@example.org").id,
+        revoked_invitation_id=factories.make_invitation(session, "revoked@example.org", revoked=True).id,
+        public_consultation_id=factories.make_consultation(session, title="Vulnerability disclosure norms").id,
+        hidden_consultation_id=factories.make_consultation(
+            session, public=False, title="Incident response (in preparation)"
+        ).id,
     )
     _add_rounds_and_comments(session, people, world)
     digest = Digest(consultation_id=world.public_consultation_id, intro="Welcome", sent_at=utcnow())
@@ -336,74 +221,3 @@ def _add_rounds_and_comments(session: Session, people: factories.People, world: 
     other = session.get(type(base), objects["published round of a hidden consultation"])
     comment("accepted comment of a published round of another consultation", other, world.subject)
     session.flush()
-
-
-def sign_in(app: Any, login_as: Any, session: Session, people: factories.People, viewer: str) -> Any:
-    """A fresh isolated client signed in as `viewer` (or anonymous)."""
-    client = app.test_client()
-    if viewer != "anonymous":
-        fresh(session)  # the login id carries the session version, which requests may bump
-        login_as(client, people[viewer])
-    release(session)
-    return client
-
-
-def release(session: Session) -> None:
-    """End the test session's transaction: it is a writer's (BEGIN IMMEDIATE on SQLite), and
-    a request that writes would wait for it. Read what a test needs first, then release."""
-    session.rollback()
-
-
-def table_snapshot(session: Session) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order (the data set is small in these tests)."""
-    fresh(session)
-    snapshot = {}
-    for table in Base.metadata.sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
-        snapshot[table.name] = [tuple(row) for row in session.execute(select(table).order_by(*order))]
-    return snapshot
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    fresh(session)
-    return {
-        table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
-    }
-
-
-def audit_count(session: Session) -> int:
-    fresh(session)
-    return session.scalar(text("SELECT count(*) FROM audit_event"))
-
-
-class LinkParser(HTMLParser):
-    """Collects `<a href>` targets, `<option>` values per select, and attribute values."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.options: dict[str, list[str]] = {}
-        self.attributes: list[tuple[str, str, str]] = []  # (tag, attribute, value)
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        self.attributes.extend((tag, name, value) for name, value in values.items())
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"])
-        elif tag == "select":
-            self._select = values.get("name") or values.get("id") or ""
-            self.options.setdefault(self._select, [])
-        elif tag == "option" and self._select is not None:
-            self.options[self._select].append(values.get("value", ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-
-
-def parse(html: str) -> LinkParser:
-    parser = LinkParser()
-    parser.feed(html)
-    parser.close()
-    return parser

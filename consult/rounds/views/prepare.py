@@ -1,0 +1,163 @@
+"""Preparing a round: create it on a draft version, and its settings page (editable while a draft)."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult import policy
+from consult.auth.queries import stakeholder_groups
+from consult.consultations.models import Consultation
+from consult.db import get_session, utcnow
+from consult.drafts.models import Draft, DraftVersion
+from consult.policy import Permission
+from consult.rounds import bp, services
+from consult.rounds.forms import STAGE_LABELS, ReasonForm, RoundForm
+from consult.rounds.models import Phase, Preset, Stage
+from consult.rounds.queries import visible_round
+from consult.timeutil import from_local, to_local
+from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+
+
+def _version_choices(db, consultation: Consultation) -> list[tuple[int, str]]:
+    rows = db.execute(
+        select(DraftVersion.id, DraftVersion.number, Draft.title)
+        .join(Draft, Draft.id == DraftVersion.draft_id)
+        .where(Draft.consultation_id == consultation.id)
+        .order_by(Draft.title, DraftVersion.number.desc())
+        .limit(500)
+    )
+    return [(vid, f"{title} v{number}") for vid, number, title in rows]
+
+
+def _rule_from_form(groups) -> dict[tuple[int, int], Stage]:
+    rule = {}
+    for viewer in groups:
+        for author in groups:
+            value = request.form.get(f"rule-{viewer.id}-{author.id}", Stage.NEVER.value)
+            rule[(viewer.id, author.id)] = Stage(value) if value in Stage._value2member_map_ else Stage.NEVER
+    return rule
+
+
+def _settings(form: RoundForm, groups) -> services.RoundSettings:
+    preset = Preset(form.preset.data)
+    return services.RoundSettings(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        opens_at=from_local(form.opens_at.data),
+        closes_at=from_local(form.closes_at.data),
+        preset=preset,
+        requires_signoff=form.requires_signoff.data,
+        premoderation=form.premoderation.data,
+        results_public=form.results_public.data,
+        custom_rule=_rule_from_form(groups) if preset is Preset.CUSTOM else None,
+    )
+
+
+def _settings_preview(form: RoundForm) -> services.RoundSettings:
+    preset = Preset(form.preset.data) if form.preset.data in Preset._value2member_map_ else Preset.GROUP_DIALOGUE
+    return services.RoundSettings(
+        "",
+        "",
+        utcnow(),
+        utcnow(),
+        preset if preset is not Preset.CUSTOM else Preset.GROUP_DIALOGUE,
+        False,
+        False,
+        False,
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/rounds/new", methods=["GET", "POST"])
+@permission_required(Permission.ROUND_PREPARE)
+@csrf_in_form
+def create(consultation_id: int):
+    """An organiser prepares a round on a draft version."""
+    db = get_session()
+    consultation = get_or_404(db, Consultation, consultation_id)
+    groups = stakeholder_groups(db)
+    form = RoundForm()
+    form.version.choices = _version_choices(db, consultation)
+    if request.method == "GET":
+        now = to_local(utcnow()).replace(second=0, microsecond=0)
+        form.opens_at.data = now
+        form.closes_at.data = now.replace(hour=23, minute=59)
+    if form.validate_on_submit():
+        version = db.get(DraftVersion, form.version.data)
+        done = commit_or_refuse(
+            lambda: services.create_round(
+                db, actor=current_actor(), consultation=consultation, version=version, settings=_settings(form, groups)
+            ),
+            form=form,
+            field="title",
+            success=_("Round prepared. Check its settings, then submit it for approval."),
+        )
+        if done:
+            return redirect(url_for("rounds.settings", round_id=done.value.id))
+    if not form.version.choices:
+        form.version.errors = [_("This consultation has no draft yet: add a draft first.")]
+    status = 400 if request.method == "POST" else 200
+    rule = services.rule_cells(db, _settings_preview(form))
+    return render_template(
+        "rounds/form.html",
+        form=form,
+        consultation=consultation,
+        groups=groups,
+        rule=rule,
+        round=None,
+        stage_labels=STAGE_LABELS,
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
+@permission_required(Permission.ROUND_VIEW_UNAPPROVED)
+@csrf_in_form
+def settings(round_id: int):
+    """The organiser's settings page (editable while the round is a draft)."""
+    db = get_session()
+    round_ = visible_round(db, current_user, round_id)
+    consultation = db.get(Consultation, round_.consultation_id)
+    groups = stakeholder_groups(db)
+    editable = round_.phase(utcnow()) is Phase.DRAFT and policy.can(current_user, Permission.ROUND_PREPARE)
+    if request.method == "POST":
+        if not editable:
+            abort(409 if policy.can(current_user, Permission.ROUND_PREPARE) else 403)
+        form = RoundForm()
+    else:
+        form = RoundForm(
+            formdata=None,
+            obj=round_,
+            data={
+                "version": round_.version_id,
+                "opens_at": to_local(round_.opens_at),
+                "closes_at": to_local(round_.closes_at),
+                "preset": round_.preset.value,
+            },
+        )
+    form.version.choices = [(round_.version_id, f"{round_.version.draft.title} {round_.version.label}")]
+    if request.method == "POST" and form.validate_on_submit():
+        done = commit_or_refuse(
+            lambda: services.update_settings(
+                db, actor=current_actor(), round_=round_, settings=_settings(form, groups)
+            ),
+            form=form,
+            field="title",
+            success=_("Settings saved."),
+        )
+        if done:
+            return redirect(url_for("rounds.settings", round_id=round_.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "rounds/form.html",
+        form=form,
+        consultation=consultation,
+        groups=groups,
+        round=round_,
+        rule=services.rule_of(db, round_),
+        editable=editable,
+        stage_labels=STAGE_LABELS,
+        reason_form=ReasonForm(formdata=None),
+        phase=round_.phase(utcnow()),
+    ), status

@@ -1,0 +1,45 @@
+"""The test session's view of the database: what requests committed, and what a test may compare."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from consult.db import Base
+
+
+def fresh(session: Session) -> Session:
+    """End the test session's transaction so it sees what requests committed since."""
+    session.rollback()
+    session.expire_all()  # rollback outside a transaction expires nothing
+    return session
+
+
+def release(session: Session) -> None:
+    """End the test session's transaction: it is a writer's (BEGIN IMMEDIATE on SQLite), and
+    a request that writes would wait for it. Read what a test needs first, then release."""
+    session.rollback()
+
+
+def table_snapshot(session: Session) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order (the data set is small in these tests)."""
+    fresh(session)
+    snapshot = {}
+    for table in Base.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        snapshot[table.name] = [tuple(row) for row in session.execute(select(table).order_by(*order))]
+    return snapshot
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """The number of rows in each table."""
+    fresh(session)
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+    }
+
+
+def audit_count(session: Session) -> int:
+    """The number of audit entries."""
+    fresh(session)
+    return session.scalar(text("SELECT count(*) FROM audit_event"))
