@@ -8,13 +8,15 @@ a flush that tries is refused.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from consult.auth.models import User
 from consult.db import Base, utcnow
+
+if TYPE_CHECKING:  # the log is below the rooms: it names people, it does not import them
+    from consult.auth.models import User
 
 
 class AuditEvent(Base):
@@ -32,7 +34,7 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship("User", lazy="joined")
 
 
 def record(

@@ -20,6 +20,7 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="The demo consultation.")
 users_cli = AppGroup("users", help="Accounts.")
 digests_cli = AppGroup("digests", help="Notifications and digests by email.")
+mail_cli = AppGroup("mail", help="The mail queue's workers (with REDIS_URL).")
 
 
 def alembic_config() -> AlembicConfig:
@@ -152,8 +153,20 @@ def digests_send(reclaim_after: float | None) -> None:
         click.echo(f"  error: {error}", err=True)
 
 
+@mail_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def mail_worker(burst: bool) -> None:
+    """Send queued email as an RQ worker on the MAIL_QUEUE queue (needs REDIS_URL)."""
+    from consult.mail.jobs import work
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set: without it, email is sent inline and needs no worker.")
+    work(app, burst=burst)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, demo_cli, users_cli, digests_cli):
+    for group in (db_cli, demo_cli, users_cli, digests_cli, mail_cli):
         app.cli.add_command(group)
     os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")

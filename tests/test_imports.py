@@ -12,22 +12,30 @@ import ast
 from collections import deque
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "consult"
 
-# The mail wing and the digest core are being rebuilt on main (issue 10, parts 1 and 4); the
-# circles that remain go through these modules and no others.
-BEING_REBUILT = (
-    "consult.mailer",
-    "consult.delivery",
-    "consult.smtp",
-    "consult.digests",
-    "consult.comments.services",
-    "consult.rounds.services",
-    "consult.dispositions.services",
+# The floor below the rooms: infrastructure that every room may use and that knows no room (the
+# mail wing, the database, the audit log, signals...). Its modules import only each other.
+GROUND = (
+    "consult.audit",
+    "consult.backup",
+    "consult.db",
+    "consult.errors",
+    "consult.extensions",
+    "consult.forms",
+    "consult.mail",
+    "consult.markup",
+    "consult.pagecache",
+    "consult.pagination",
+    "consult.signals",
+    "consult.timeutil",
+    "consult.tokens",
 )
+
+
+def _on_ground(name: str) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in GROUND)
 
 
 def _module_name(path: Path) -> str:
@@ -158,29 +166,34 @@ def _described(graph: dict[str, set[str]]) -> str:
     return "\n".join(lines)
 
 
-def _being_rebuilt(name: str) -> bool:
-    return any(name == prefix or name.startswith(prefix + ".") for prefix in BEING_REBUILT)
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="circles remain through the mail and digest modules being rebuilt on main (issue 10 parts 1 "
-    "and 4): consult/mailer.py, delivery.py, digests/ (content, services, jobs -> create_app), and the "
-    "comments, rounds and dispositions services that import digests.services",
-)
 def test_no_import_circle():
     graph = import_graph()
     assert not circles(graph), _described(graph)
 
 
-def test_no_import_circle_outside_the_modules_being_rebuilt():
-    """Every circle left goes through BEING_REBUILT (the test above says which)."""
-    graph = {
-        name: {other for other in imported if not _being_rebuilt(other)}
-        for name, imported in import_graph().items()
-        if not _being_rebuilt(name)
-    }
-    assert not circles(graph), _described(graph)
+def test_the_ground_floor_imports_no_room():
+    """The mail wing, the database, the audit log and the other infrastructure modules never
+    import a room (not even its models), nor policy: rooms register with them instead."""
+    offences = [
+        f"{name} imports {imported}"
+        for name, imports in sorted(import_graph().items())
+        if _on_ground(name)
+        for imported in sorted(imports)
+        if not _on_ground(imported) and imported != "consult"
+    ]
+    assert not offences, "\n".join(offences)
+
+
+def test_policy_imports_only_models_and_the_ground():
+    """Policy decides from models; it never imports a service, a query, a form or a view."""
+    offences = [
+        f"{name} imports {imported}"
+        for name, imports in sorted(import_graph().items())
+        if name.startswith("consult.policy")
+        for imported in sorted(imports)
+        if not (_on_ground(imported) or imported.startswith("consult.policy") or imported.endswith(".models"))
+    ]
+    assert not offences, "\n".join(offences)
 
 
 def _room_of_views(name: str) -> str | None:

@@ -1,7 +1,9 @@
-"""The RQ path: with REDIS_URL set, outbox rows are sent by workers (`rq worker mail`).
+"""The RQ path: with REDIS_URL set, outbox rows are sent by workers (`flask mail worker`).
 
 A job only names rows (or "every due row"); the worker claims them from the database outbox
-like the inline sender, so a job run twice, or two workers, send nothing twice.
+like the inline sender, so a job run twice, or two workers, send nothing twice. The worker
+runs inside the application (`flask mail worker` builds it once and works in its context), so a
+job needs no app factory of its own.
 """
 
 from __future__ import annotations
@@ -22,13 +24,19 @@ def enqueue_delivery(app: Flask, ids: list[int] | None) -> None:
 
 def deliver_job(ids: list[int] | None) -> dict:
     """Run by a worker: send the rows and report what happened."""
-    from consult import create_app
     from consult.mail.sender import deliver
 
-    if has_app_context():
-        report = deliver(current_app._get_current_object(), ids=ids)
-    else:
-        app = create_app()
-        with app.app_context():
-            report = deliver(app, ids=ids)
+    if not has_app_context():
+        raise RuntimeError("run mail jobs with `flask mail worker`: a job needs the application's context")
+    report = deliver(current_app._get_current_object(), ids=ids)
     return {"sent": report.sent, "skipped": report.skipped, "retried": report.retried, "failed": report.failed}
+
+
+def work(app: Flask, *, burst: bool = False) -> bool:
+    """Work the mail queue in this process, in `app`'s context (RQ's SimpleWorker: no fork, so
+    jobs share the application and its database engine); `burst`: stop when the queue is empty."""
+    from rq import SimpleWorker
+
+    queue = queue_for(app)
+    with app.app_context():
+        return SimpleWorker([queue], connection=queue.connection).work(burst=burst)

@@ -163,7 +163,7 @@ def test_login_limit_counts_across_workers_on_redis(production_stack):
 
 def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people, smtp, smtp_server, tmp_path):
     """The organiser presses "send" on a gunicorn worker; the request only queues the job (Redis
-    db 13, a queue of this run's own); a real `rq worker --burst` process sends the digest to the
+    db 13, a queue of this run's own); a real `flask mail worker --burst` process sends the digest to the
     SMTP relay (an aiosmtpd sink on 127.0.0.1)."""
     _require_stack(database_url)
     consultation = factories.make_consultation(session)
@@ -197,9 +197,9 @@ def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people,
 
             started = time.monotonic()
             worker = subprocess.run(
-                [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL, queue_name],
+                [str(Path(sys.executable).parent / "flask"), "mail", "worker", "--burst"],
                 cwd=ROOT,
-                env=env,
+                env={**env, "FLASK_APP": "consult"},
                 capture_output=True,
                 text=True,
                 timeout=120,
