@@ -97,7 +97,7 @@ def detail(round_id: int):
         round_.revision,
         phase,
         can_comment,
-        policy.visibility_key(current_user),
+        policy.as_viewer(current_user).cache_key,
         str(get_locale()),
         str(get_timezone()),
         request.args.get("type", ""),
