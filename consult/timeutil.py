@@ -29,3 +29,8 @@ def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.astimezone(viewer_zone()).replace(tzinfo=None)
+
+
+def shown_to_the_minute(value: datetime) -> datetime:
+    """`value` as a form shows it (to the minute, in the viewer's timezone), back in UTC."""
+    return from_local(to_local(value).replace(second=0, microsecond=0))

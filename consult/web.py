@@ -22,6 +22,7 @@ from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
 from consult.forms import BaseForm, add_error
 from consult.markup import safe_html
+from consult.timeutil import to_local
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -151,6 +152,11 @@ def _localdate(value: Any, fmt: str = "long") -> str:
     return format_date(value, fmt) if value is not None else ""
 
 
+def _local_input(value: Any) -> str:
+    """A `datetime-local` input's value: the time in the viewer's timezone, to the minute."""
+    return to_local(value).strftime("%Y-%m-%dT%H:%M") if value is not None else ""
+
+
 def _machine_time(value: Any) -> str:
     """A `<time datetime>` value: dates as is, datetimes in UTC to the second (HTML allows at most
     three digits of a fraction, and isoformat() writes six)."""
@@ -222,6 +228,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_localtime, "localtime")
     app.add_template_filter(_localdate, "localdate")
     app.add_template_filter(_machine_time, "machine_time")
+    app.add_template_filter(_local_input, "local_input")
     app.add_template_filter(safe_html, "safe_markdown")
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),

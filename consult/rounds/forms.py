@@ -40,6 +40,8 @@ class RoundForm(BaseForm):
     requires_signoff = BooleanField(_l("Comments need the sign-off of the organisation's focal point"))
     premoderation = BooleanField(_l("Moderators accept each comment before others see it"))
     results_public = BooleanField(_l("Once published, results are public (visible without signing in)"))
+    # Offered only when a change puts the deadline in the past (the view asks for it).
+    confirm_dates = BooleanField(_l("Yes, keep these dates"))
 
 
 class ReasonForm(BaseForm):

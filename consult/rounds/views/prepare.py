@@ -17,7 +17,7 @@ from consult.rounds import bp, services
 from consult.rounds.forms import STAGE_LABELS, ReasonForm, RoundForm
 from consult.rounds.models import Phase, Preset, Stage
 from consult.rounds.queries import visible_round
-from consult.timeutil import from_local, to_local
+from consult.timeutil import from_local, shown_to_the_minute, to_local
 from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
 
 
@@ -41,13 +41,22 @@ def _rule_from_form(groups) -> dict[tuple[int, int], Stage]:
     return rule
 
 
-def _settings(form: RoundForm, groups) -> services.RoundSettings:
+def _typed_time(value, stored):
+    """The time typed in the form, as UTC; the stored time itself when the person left the field
+    as the form showed it (to the minute), so saving unchanged changes nothing."""
+    typed = from_local(value)
+    if stored is not None and typed == shown_to_the_minute(stored):
+        return stored
+    return typed
+
+
+def _settings(form: RoundForm, groups, round_=None) -> services.RoundSettings:
     preset = Preset(form.preset.data)
     return services.RoundSettings(
         title=form.title.data or "",
         description=form.description.data or "",
-        opens_at=from_local(form.opens_at.data),
-        closes_at=from_local(form.closes_at.data),
+        opens_at=_typed_time(form.opens_at.data, round_.opens_at if round_ else None),
+        closes_at=_typed_time(form.closes_at.data, round_.closes_at if round_ else None),
         preset=preset,
         requires_signoff=form.requires_signoff.data,
         premoderation=form.premoderation.data,
@@ -111,6 +120,28 @@ def create(consultation_id: int):
     ), status
 
 
+def _form_data(round_) -> dict:
+    """The settings form's values for `round_`, times in the viewer's timezone."""
+    return {
+        "title": round_.title,
+        "description": round_.description,
+        "version": round_.version_id,
+        "opens_at": to_local(round_.opens_at),
+        "closes_at": to_local(round_.closes_at),
+        "preset": round_.preset.value,
+        "requires_signoff": round_.requires_signoff,
+        "premoderation": round_.premoderation,
+        "results_public": round_.results_public,
+    }
+
+
+def _needs_confirmation(round_, settings_: services.RoundSettings) -> bool:
+    """A change that puts the deadline in the past is confirmed first (the round would take no
+    comments). Settings change only while a round is prepared, so an open round is never
+    shortened here: moderators close early or extend with a reason instead."""
+    return settings_.closes_at != round_.closes_at and settings_.closes_at <= utcnow()
+
+
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
 @permission_required(Permission.ROUND_VIEW_UNAPPROVED)
 @csrf_in_form
@@ -126,28 +157,30 @@ def settings(round_id: int):
             abort(409 if policy.can(current_user, Permission.ROUND_PREPARE) else 403)
         form = RoundForm()
     else:
-        form = RoundForm(
-            formdata=None,
-            obj=round_,
-            data={
-                "version": round_.version_id,
-                "opens_at": to_local(round_.opens_at),
-                "closes_at": to_local(round_.closes_at),
-                "preset": round_.preset.value,
-            },
-        )
+        # No `obj=`: WTForms would take the object's UTC times over the converted ones in
+        # `data=`, and a form saved unchanged would move the round by the viewer's UTC offset.
+        form = RoundForm(formdata=None, data=_form_data(round_))
     form.version.choices = [(round_.version_id, f"{round_.version.draft.title} {round_.version.label}")]
+    confirm = False
     if request.method == "POST" and form.validate_on_submit():
-        done = commit_or_refuse(
-            lambda: services.update_settings(
-                db, actor=current_actor(), round_=round_, settings=_settings(form, groups)
-            ),
-            form=form,
-            field="title",
-            success=_("Settings saved."),
-        )
-        if done:
-            return redirect(url_for("rounds.settings", round_id=round_.id))
+        settings_ = _settings(form, groups, round_)
+        confirm = _needs_confirmation(round_, settings_) and not form.confirm_dates.data
+        if confirm:
+            form.closes_at.errors = [
+                _(
+                    "This deadline is already past: the round would take no comments. "
+                    "Check the date, or tick the box below to keep it."
+                )
+            ]
+        else:
+            done = commit_or_refuse(
+                lambda: services.update_settings(db, actor=current_actor(), round_=round_, settings=settings_),
+                form=form,
+                field="title",
+                success=_("Settings saved."),
+            )
+            if done:
+                return redirect(url_for("rounds.settings", round_id=round_.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "rounds/form.html",
@@ -160,4 +193,5 @@ def settings(round_id: int):
         stage_labels=STAGE_LABELS,
         reason_form=ReasonForm(formdata=None),
         phase=round_.phase(utcnow()),
+        confirm=confirm,
     ), status
