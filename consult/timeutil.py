@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_datetime
 from flask_login import current_user
+
+LOCAL_TIME_FORMAT = "d MMM y, HH:mm zzz"
 
 
 def viewer_zone() -> ZoneInfo:
@@ -34,3 +37,8 @@ def to_local(value: datetime | None) -> datetime | None:
 def shown_to_the_minute(value: datetime) -> datetime:
     """`value` as a form shows it (to the minute, in the viewer's timezone), back in UTC."""
     return from_local(to_local(value).replace(second=0, microsecond=0))
+
+
+def localtime(value: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
+    """A time as people read it, in their language and timezone (`|localtime` in templates)."""
+    return format_datetime(value, fmt) if value is not None else ""

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, render_template, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +22,7 @@ from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
 from consult.forms import BaseForm, add_error
 from consult.markup import safe_html
-from consult.timeutil import to_local
+from consult.timeutil import localtime, to_local
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -144,10 +144,6 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
-def _localtime(value: Any, fmt: str = "d MMM y, HH:mm zzz") -> str:
-    return format_datetime(value, fmt) if value is not None else ""
-
-
 def _localdate(value: Any, fmt: str = "long") -> str:
     return format_date(value, fmt) if value is not None else ""
 
@@ -225,7 +221,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(500, _handle_500)
-    app.add_template_filter(_localtime, "localtime")
+    app.add_template_filter(localtime, "localtime")
     app.add_template_filter(_localdate, "localdate")
     app.add_template_filter(_machine_time, "machine_time")
     app.add_template_filter(_local_input, "local_input")

@@ -20,7 +20,8 @@ from consult.drafts.models import Draft, DraftVersion
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.labels import PHASE_LABELS
-from consult.rounds.models import Round
+from consult.rounds.models import Phase, Round
+from consult.timeutil import localtime
 from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
 
 PAGE = 20
@@ -36,6 +37,7 @@ class Entry:
     versions: list[DraftVersion] = field(default_factory=list)
     phase: str = ""
     url: str | None = None
+    period: str = ""
 
 
 def _visible_or_404(db, consultation_id: int) -> Consultation:
@@ -44,6 +46,18 @@ def _visible_or_404(db, consultation_id: int) -> Consultation:
     if consultation is None:
         abort(404)  # the same answer whether it is missing or hidden
     return consultation
+
+
+def round_period(round_: Round, phase: Phase) -> str:
+    """When a round takes comments, in the tense its phase calls for."""
+    opens, closes = localtime(round_.opens_at), localtime(round_.closes_at)
+    if phase is Phase.OPEN:
+        return _("Open for comments until %(closes)s (opened %(opens)s).", opens=opens, closes=closes)
+    if phase is Phase.SCHEDULED:
+        return _("Opens for comments on %(opens)s, until %(closes)s.", opens=opens, closes=closes)
+    if phase in (Phase.DRAFT, Phase.PENDING_APPROVAL):
+        return _("Planned to be open from %(opens)s to %(closes)s.", opens=opens, closes=closes)
+    return _("Was open for comments from %(opens)s to %(closes)s.", opens=opens, closes=closes)
 
 
 def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
@@ -70,6 +84,7 @@ def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
             r,
             phase=str(PHASE_LABELS[r.phase(now)]),
             url=url_for("rounds.detail", round_id=r.id),
+            period=round_period(r, r.phase(now)),
         )
         for r in rounds
     ]

@@ -200,7 +200,10 @@ def _round_events(
     if consultation_id is not None:
         rounds = rounds.where(Round.consultation_id == consultation_id)
     approved = Round.status == RoundStatus.APPROVED
-    opened = session.scalars(rounds.where(approved, Round.opens_at >= since, Round.opens_at < until))
+    # Opened in the period and still open at its end ("Rounds now open for comments").
+    opened = session.scalars(
+        rounds.where(approved, Round.opens_at >= since, Round.opens_at < until, Round.closes_at > until)
+    )
     closing = session.scalars(
         rounds.where(
             approved,

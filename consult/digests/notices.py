@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from consult import audit, mail, policy, signals
 from consult.auth.models import User
 from consult.comments.models import Comment, CommentStatus
+from consult.db import utcnow
 from consult.digests.models import EmailPreference, Notice
 from consult.digests.render import RenderCache, renderer
 from consult.mail.models import OutboxKind, OutboxMessage
 from consult.policy import Permission
-from consult.rounds.models import Round
+from consult.rounds.models import Phase, Round
 
 
 def notify(session: Session, template: str, users: Iterable[User | tuple[int, str]], event: str, **params: Any) -> int:
@@ -177,10 +178,16 @@ def _visible_round(session: Session, user: User, round_id: int) -> Round | None:
     return session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), user))
 
 
+# A notice about a round's phase that is no longer true when it is sent is not sent.
+_STILL_TRUE = {Notice.ROUND_OPENED: (Phase.OPEN,), Notice.ROUND_CLOSING: (Phase.OPEN,)}
+
+
 def _round_notice(notice: Notice):
     def build(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
         round_ = _visible_round(session, user, row.params["round_id"])
         if round_ is None:
+            return None
+        if notice in _STILL_TRUE and round_.phase(utcnow()) not in _STILL_TRUE[notice]:
             return None
         url = url_for("rounds.detail", round_id=round_.id, _external=True)
         return {"notice": notice.value, "round": round_, "url": url}
