@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import HiddenField, SelectField
 
 TIMEZONE_CHOICES = sorted(available_timezones())
 
@@ -20,6 +21,18 @@ class BaseForm(FlaskForm):
     @property
     def csrf_failed(self) -> bool:
         return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
+
+
+class OnceForm(BaseForm):
+    """A form that creates something: it carries a one-time value, new each time it is shown,
+    so that sending it twice creates nothing twice (`consult.submissions`, `web.create_once`)."""
+
+    nonce = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.nonce.data:
+            self.nonce.data = secrets.token_urlsafe(16)
 
 
 def timezone_field(label: str = "") -> SelectField:

@@ -9,6 +9,7 @@ from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.mail.models import OutboxMessage
 from consult.rounds.models import Round, RoundVisibility
+from consult.submissions import FormSubmission
 
 __all__ = [
     "Acknowledgement",
@@ -22,6 +23,7 @@ __all__ = [
     "Draft",
     "DraftVersion",
     "EmailPreference",
+    "FormSubmission",
     "Invitation",
     "Organisation",
     "OutboxMessage",

@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from consult import policy
+from consult import policy, submissions
 from consult.db import get_session
 from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
-from consult.forms import BaseForm, add_error
-from consult.markup import safe_html
+from consult.forms import BaseForm, OnceForm, add_error
+from consult.markup import markdown, safe_html
 from consult.timeutil import localtime, to_local
 
 CSP = (
@@ -177,6 +178,7 @@ class Outcome:
 
     ok: bool
     value: Any = None
+    url: str = ""  # `create_once`: where the result is (the first one, for a form sent again)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -212,6 +214,44 @@ def commit_or_refuse(
     return Outcome(True, value)
 
 
+def create_once(
+    form: OnceForm,
+    action: Callable[[], Any],
+    *,
+    purpose: str,
+    url_of: Callable[[Any], str],
+    success: str | Callable[[Any], str],
+    field: str | None = None,
+    refusals: tuple[type[Exception], ...] = (Invalid,),
+) -> Outcome:
+    """`commit_or_refuse` for a form that creates something, sent at most once: the same form
+    sent again (a double click, a re-sent page) leads to the first result (`Outcome.url`) and
+    creates nothing (`consult.submissions`)."""
+    db = get_session()
+    actor = current_actor()
+    nonce = (form.nonce.data or "")[: submissions.MAX_NONCE]
+    found = submissions.earlier(db, actor.id, nonce)
+    if found is not None:
+        flash(_("This form had already been sent: nothing was done twice."), "info")
+        return Outcome(True, None, found.result_url)
+
+    def create_and_remember() -> Any:
+        value = action()
+        submissions.remember(db, actor.id, nonce, purpose, url_of(value))
+        return value
+
+    try:
+        done = commit_or_refuse(create_and_remember, success=success, form=form, field=field, refusals=refusals)
+    except IntegrityError:  # the same form, sent twice at the same moment: the other one won
+        db.rollback()
+        found = submissions.earlier(db, actor.id, nonce)
+        if found is None:
+            raise
+        flash(_("This form had already been sent: nothing was done twice."), "info")
+        return Outcome(True, None, found.result_url)
+    return Outcome(done.ok, done.value, url_of(done.value) if done.ok else "")
+
+
 def init_app(app: Flask) -> None:
     """Register headers, CSRF checking, error pages and template helpers."""
     app.before_request(_refuse_nul)
@@ -225,7 +265,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_localdate, "localdate")
     app.add_template_filter(_machine_time, "machine_time")
     app.add_template_filter(_local_input, "local_input")
-    app.add_template_filter(safe_html, "safe_markdown")
+    app.add_template_filter(safe_html, "safe_html")  # HTML stored from Markdown, cleaned again
+    app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),
         round_steps=lambda round_, phase: policy.round_steps(current_user, round_, phase),

@@ -67,6 +67,9 @@ class DigestContent:
     opened: list[Round]
     closing: list[Round]
     published: list[Round]
+    # Rounds whose comments are listed because the round closed or was published in the
+    # digest's window (the reader could not see them before): the digest says so.
+    revealed: list[Round] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.rounds or self.opened or self.closing or self.published)
@@ -94,7 +97,8 @@ class DigestContent:
                     clauses.append(ClauseSection(clause.label, groups))
             if clauses:
                 rounds.append(RoundSection(section.round, section.url, clauses))
-        return DigestContent(rounds, self.opened, self.closing, self.published)
+        revealed = [r for r in self.revealed if any(section.round.id == r.id for section in rounds)]
+        return DigestContent(rounds, self.opened, self.closing, self.published, revealed)
 
 
 def build_digest(
@@ -112,7 +116,10 @@ def build_digest(
     now = now or utcnow()
     rows = session.execute(_new_comments(viewer, window, now, consultation_id))
     opened, closing, published = _round_events(session, viewer, period, consultation_id)
-    return DigestContent(_sections(viewer, rows), opened, closing, published)
+    sections = _sections(viewer, rows)
+    moved = set(window.late.ranks) if window.late is not None and not window.late.everything else set()
+    revealed = [section.round for section in sections if section.round.id in moved]
+    return DigestContent(sections, opened, closing, published, revealed)
 
 
 def _is_new(viewer: Viewer, window: Window) -> Any:

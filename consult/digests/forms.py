@@ -8,7 +8,7 @@ from wtforms.validators import Length
 
 from consult.digests.models import DigestFrequency, Notice
 from consult.digests.services import MAX_INTRO
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 
 FREQUENCY_LABELS = {
     DigestFrequency.NONE: _l("Never"),
@@ -32,11 +32,14 @@ class PreferencesForm(BaseForm):
     organiser_digest = BooleanField(_l("Digests sent by the organisers"))
 
 
-class DigestForm(BaseForm):
+class DigestForm(OnceForm):
+    """The composer: one introduction, previewed as any recipient, reviewed, then sent once."""
+
     intro = TextAreaField(
         _l("Introduction (Markdown)"),
         validators=[Length(max=MAX_INTRO)],
     )
+    recipient = SelectField(_l("Preview as"), coerce=int, choices=[], validate_choice=False)
 
 
 class ConfirmForm(BaseForm):

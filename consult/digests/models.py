@@ -46,6 +46,10 @@ class Digest(Base):
     from_comment_key: Mapped[int] = mapped_column(Integer, default=0)
     to_comment_key: Mapped[int] = mapped_column(Integer, default=0)
     since: Mapped[datetime | None]
+    # The stage rank each of the consultation's rounds had reached when the digest was made
+    # (`policy.stage_rank`, {round id: rank}): the next digest also lists the comments that
+    # became visible because a round closed or was published in between.
+    stage_ranks: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
 
 class EmailPreference(Base):

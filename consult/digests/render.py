@@ -29,7 +29,7 @@ from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.digests.content import DigestContent, build_digest
-from consult.digests.cursors import Period, PersonalDigest, Window
+from consult.digests.cursors import LateWindow, Period, PersonalDigest, Window
 from consult.digests.models import Digest, DigestFrequency, EmailPreference, Notice
 from consult.digests.preferences import preference_or_default
 from consult.dispositions.models import Disposition
@@ -287,11 +287,26 @@ def organiser_digest(session: Session, user: User, row: OutboxMessage, cache: Re
 
 
 def digest_content_for(session: Session, digest: Digest, viewer: Any) -> DigestContent:
-    """An organiser digest's automatic sections as `viewer` may see them now."""
+    """An organiser digest's automatic sections as `viewer` may see them now: the comments new
+    since the consultation's previous digest, and those that became visible because a round
+    closed or was published since then (a late window over the rounds whose stage moved)."""
+    viewer = policy.as_viewer(viewer)
+    previous = session.scalar(
+        select(Digest.stage_ranks)
+        .where(Digest.consultation_id == digest.consultation_id, Digest.id < (digest.id or 2**62))
+        .order_by(Digest.id.desc())
+        .limit(1)
+    )
+    late = None
+    if previous is not None:  # None: a first digest (it covers every key), or one made before ranks were kept
+        then = {int(r): rank for r, rank in previous.items()}
+        now_ranks = {int(r): rank for r, rank in (digest.stage_ranks or {}).items()}
+        moved = {r: then.get(r, 0) for r, rank in now_ranks.items() if rank > then.get(r, 0)}
+        late = LateWindow(viewer.visibility_class, moved, everything=False) if moved else None
     return build_digest(
         session,
-        policy.as_viewer(viewer),
-        Window(digest.from_comment_key, digest.to_comment_key),
+        viewer,
+        Window(digest.from_comment_key, digest.to_comment_key, late),
         Period(digest.since, digest.sent_at or utcnow()),
         consultation_id=digest.consultation_id,
     )

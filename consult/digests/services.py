@@ -13,16 +13,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from consult import audit, mail, policy
-from consult.auth.models import User
+from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.consultations.models import Consultation
 from consult.db import utcnow
-from consult.digests.cursors import comment_horizon
+from consult.digests.cursors import comment_horizon, stage_ranks
 from consult.digests.models import Digest, DigestFrequency, EmailPreference, Notice
-from consult.digests.notices import recipients
+from consult.digests.notices import recipients, wanting
 from consult.digests.preferences import SWITCHES, preference_for
 from consult.errors import Invalid, NotFound
 from consult.mail.models import OutboxKind, OutboxMessage, OutboxStatus
 from consult.policy import Permission
+from consult.rounds.models import Round
 
 MAX_INTRO = 10_000
 
@@ -75,6 +76,8 @@ def draft_digest(session: Session, consultation: Consultation, intro: str = "", 
     previous = session.scalar(
         select(Digest).where(Digest.consultation_id == consultation.id).order_by(Digest.id.desc()).limit(1)
     )
+    round_ids = select(Round.id).where(Round.consultation_id == consultation.id)
+    ranks = {str(r): rank for r, rank in stage_ranks(session, now).items() if r in set(session.scalars(round_ids))}
     return Digest(
         consultation_id=consultation.id,
         intro=intro.strip(),
@@ -82,6 +85,7 @@ def draft_digest(session: Session, consultation: Consultation, intro: str = "", 
         to_comment_key=comment_horizon(session),
         since=previous.sent_at if previous else None,
         sent_at=now,
+        stage_ranks=ranks,
     )
 
 
@@ -158,3 +162,17 @@ def progress(session: Session, digest: Digest) -> dict[str, int]:
     result["total"] = sum(result.values())
     result["done"] = result["sent"] + result["skipped"] + result["failed"]
     return result
+
+
+def digest_audience(session: Session) -> list[tuple[str | None, int]]:
+    """Who an organiser digest would reach now, counted per stakeholder group (None: people
+    without a group, such as staff): what the composer shows before it is sent."""
+    stmt = wanting(
+        select(StakeholderGroup.name, func.count(User.id))
+        .select_from(User)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Organisation.stakeholder_group_id),
+        Notice.ORGANISER_DIGEST,
+    )
+    stmt = stmt.group_by(StakeholderGroup.position, StakeholderGroup.name).order_by(StakeholderGroup.position)
+    return [(name, count) for name, count in session.execute(stmt)]

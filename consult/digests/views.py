@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from consult.digests.preferences import preference_or_default
 from consult.digests.render import digest_content_for, read_unsubscribe_token
 from consult.extensions import csrf
 from consult.policy import Permission
-from consult.web import csrf_in_form, flash_ok, get_or_404, permission_required
+from consult.web import create_once, csrf_in_form, flash_ok, get_or_404, permission_required
 
 
 def _me() -> User:
@@ -87,42 +88,54 @@ def _consultation_or_404(db, consultation_id: int) -> Consultation:
     return consultation
 
 
-def _recipients(db) -> list[User]:
-    return list(db.scalars(select(User).where(User.is_active_flag.is_(True)).order_by(User.display_name).limit(500)))
+def _preview_choices(db) -> list[tuple[int, str]]:
+    people = db.scalars(select(User).where(User.is_active_flag.is_(True)).order_by(User.display_name).limit(500))
+    return [(person.id, f"{person.display_name} ({person.email})") for person in people]
+
+
+# The composer's steps, named by the button pressed.
+PREVIEW, REVIEW, SEND = "preview", "review", "send"
 
 
 @bp.route("/consultations/<int:consultation_id>/digests/new", methods=["GET", "POST"])
 @permission_required(Permission.DIGEST_SEND)
 @csrf_in_form
 def compose(consultation_id: int):
-    """Write a digest's introduction, preview it as any recipient, and send it."""
+    """Write a digest's introduction, preview it as any recipient, review who receives it, send it."""
     db = get_session()
     consultation = _consultation_or_404(db, consultation_id)
-    form = DigestForm()
-    if request.method == "POST" and form.validate_on_submit():
-        digest = services.send_digest(db, actor=_me(), consultation=consultation, intro=form.intro.data or "")
-        db.commit()
-        flash_ok(_("The digest is on its way."))
-        return redirect(url_for("digests.detail", digest_id=digest.id))
-    if request.method == "GET":
-        form.intro.data = request.args.get("intro", "")[: services.MAX_INTRO]
-    recipients = _recipients(db)
-    preview_user = None
-    recipient_id = request.args.get("recipient", type=int)
-    if recipient_id:
-        preview_user = db.get(User, recipient_id) if 0 < recipient_id < 2**62 else None
+    form = DigestForm(formdata=request.form if request.method == "POST" else None)
+    form.recipient.choices = _preview_choices(db)
+    step = request.form.get("step", PREVIEW) if request.method == "POST" else None
+    valid = step is not None and form.validate_on_submit()
+    if valid and step == SEND:
+        done = create_once(
+            form,
+            lambda: services.send_digest(db, actor=_me(), consultation=consultation, intro=form.intro.data or ""),
+            purpose="digest",
+            url_of=lambda digest: url_for("digests.detail", digest_id=digest.id),
+            success=lambda digest: ngettext(
+                "The digest is on its way to %(num)d person.",
+                "The digest is on its way to %(num)d people.",
+                services.progress(db, digest)["total"],
+            ),
+            field="intro",
+        )
+        if done:
+            return redirect(done.url)
+    preview_user = db.get(User, form.recipient.data) if valid and step == PREVIEW and form.recipient.data else None
     preview = None
     if preview_user is not None:
-        draft = services.draft_digest(db, consultation, form.intro.data or "")
-        preview = digest_content_for(db, draft, preview_user)
+        preview = digest_content_for(db, services.draft_digest(db, consultation, form.intro.data or ""), preview_user)
+    audience = services.digest_audience(db) if valid and step == REVIEW else None
     status = 400 if form.errors else 200
     return render_template(
         "digests/compose.html",
         consultation=consultation,
         form=form,
-        recipients=recipients,
         preview_user=preview_user,
         preview=preview,
+        audience=audience,
     ), status
 
 

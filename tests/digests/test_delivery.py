@@ -189,7 +189,7 @@ def test_with_redis_the_send_button_enqueues_and_a_worker_sends(app, session, pe
         make_comment(session, round_, people["participant:governments"], body="published position")
         session.commit()
         login_as(client, people["organiser"])
-        response = post(client, f"/consultations/{consultation.id}/digests/new", {"intro": "By worker"})
+        response = post(client, f"/consultations/{consultation.id}/digests/new", {"intro": "By worker", "step": "send"})
         assert response.status_code == 302
         assert smtp.messages == [] and queue.count == 1  # nothing sent in the request
 

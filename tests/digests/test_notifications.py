@@ -115,12 +115,16 @@ def test_organiser_composes_previews_as_a_recipient_and_sends(app, session, peop
     session.commit()
     login_as(client, people["organiser"])
     url = f"/consultations/{consultation.id}/digests/new"
-    as_industry = client.get(f"{url}?recipient={people['participant:industry'].id}&intro=Hello+all")
+    preview = {"step": "preview", "intro": "Hello **all**"}
+    as_industry = post(client, url, {**preview, "recipient": people["participant:industry"].id})
     assert as_industry.status_code == 200
-    assert b"GOVERNMENT-ONLY" not in as_industry.data and b"Hello all" in as_industry.data
-    as_focal = client.get(f"{url}?recipient={people['focal_point'].id}")
+    assert b"GOVERNMENT-ONLY" not in as_industry.data and b"Hello <strong>all</strong>" in as_industry.data
+    as_focal = post(client, url, {**preview, "recipient": people["focal_point"].id})
     assert b"GOVERNMENT-ONLY" in as_focal.data
-    response = post(client, url, {"intro": "Hello <script>x</script>"})
+    review = post(client, url, {"step": "review", "intro": "Hello <script>x</script>"})
+    assert review.status_code == 200 and smtp.messages == []
+    assert f"Send the digest to {len(people.by_name)} people".encode() in review.data
+    response = post(client, url, {"step": "send", "intro": "Hello <script>x</script>", "nonce": "n1"})
     assert response.status_code == 302
     industry_mail = smtp.to(people["participant:industry"].email)[0]
     assert "GOVERNMENT-ONLY" not in text_of(industry_mail)

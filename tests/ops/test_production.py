@@ -191,7 +191,9 @@ def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people,
             )
             assert status == 302
             compose = f"/consultations/{consultation_id}/digests/new"
-            status, _ = browser.request(compose, {"csrf_token": browser.csrf(compose), "intro": "Sent by a worker"})
+            status, _ = browser.request(
+                compose, {"csrf_token": browser.csrf(compose), "intro": "Sent by a worker", "step": "send"}
+            )
             assert status == 302
             assert smtp.messages == [] and queue.count == 1  # the request only queued the job
 
