@@ -204,7 +204,8 @@ def _readable(visibility: VisibilityClass, viewer_id: int | None, now: datetime 
     own = Comment.author_id == viewer_id if viewer_id is not None and visibility.signed_in else false()
     accepted = and_(Comment.status.in_(ACCEPTED), Comment.hidden_at.is_(None))
     if visibility.organisation_id is None:
-        # Anonymous visitors (and accounts without a group): published public rounds only.
+        # Anonymous visitors (and accounts without a group): published public rounds only,
+        # and there only what every group may see (`public_rule`).
         published_public = exists(
             select(Round.id)
             .join(Consultation, Consultation.id == Round.consultation_id)
@@ -215,7 +216,7 @@ def _readable(visibility: VisibilityClass, viewer_id: int | None, now: datetime 
                 Consultation.is_public.is_(True),
             )
         )
-        return or_(own, and_(accepted, published_public))
+        return or_(own, and_(accepted, published_public, public_rule()))
     if rule_allows is None:
         rule_allows = exists(
             select(RoundVisibility.id)
@@ -235,6 +236,19 @@ def _readable(visibility: VisibilityClass, viewer_id: int | None, now: datetime 
     return or_(own, colleagues, and_(accepted, rule_allows))
 
 
+def public_rule() -> Any:
+    """The public reads only what every signed-in group may read: a comment whose group some
+    group may never see (a "never" cell of its round's rule) is not public, even in a round
+    whose results are public (signing out must not show a delegate more than signing in)."""
+    return ~exists(
+        select(RoundVisibility.id).where(
+            RoundVisibility.round_id == Comment.round_id,
+            RoundVisibility.author_group_id == Comment.stakeholder_group_id,
+            RoundVisibility.stage == Stage.NEVER,
+        )
+    )
+
+
 def sees_all_comments(user: Any) -> bool:
     """Moderators and organisers see every submitted comment, and who wrote it."""
     return as_viewer(user).visibility_class.sees_all
@@ -250,3 +264,17 @@ def disposition_visibility(user: Any) -> Any:
     if sees_all_comments(user):
         return true()
     return Disposition.released_at.is_not(None)
+
+
+def can_read_answer_reason(user: Any, comment: Any, phase: Phase) -> bool:
+    """Who reads the reason an author gave with their answer to a disposition ("objection
+    maintained because ..."): staff and the commenter's organisation while the round is
+    unpublished; once its results are published, everyone who may see the comment. (The
+    answer itself, satisfied or objection maintained, goes wherever the disposition goes.)"""
+    if phase in (Phase.PUBLISHED, Phase.ARCHIVED):
+        return True
+    viewer = as_viewer(user)
+    visibility = viewer.visibility_class
+    if visibility.sees_all:
+        return True
+    return visibility.organisation_id is not None and visibility.organisation_id == comment.organisation_id

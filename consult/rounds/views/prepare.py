@@ -120,6 +120,12 @@ def create(consultation_id: int):
     ), status
 
 
+def _never_public(groups, rule) -> list[str]:
+    """The groups whose comments some group may never see: they are never public either
+    (`policy.public_rule`), whatever "results public" says."""
+    return [a.name for a in groups if any(rule.get((v.id, a.id)) is Stage.NEVER for v in groups)]
+
+
 def _form_data(round_) -> dict:
     """The settings form's values for `round_`, times in the viewer's timezone."""
     return {
@@ -182,13 +188,15 @@ def settings(round_id: int):
             if done:
                 return redirect(url_for("rounds.settings", round_id=round_.id))
     status = 400 if request.method == "POST" else 200
+    rule = services.rule_of(db, round_)
     return render_template(
         "rounds/form.html",
         form=form,
         consultation=consultation,
         groups=groups,
         round=round_,
-        rule=services.rule_of(db, round_),
+        rule=rule,
+        never_public=_never_public(groups, rule),
         editable=editable,
         stage_labels=STAGE_LABELS,
         reason_form=ReasonForm(formdata=None),
