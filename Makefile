@@ -43,9 +43,9 @@ setup-dev: $(VENV)/.dev
 
 ## run: migrate the SQLite database under instance/, load the demo if empty, serve on $(HOST):$(PORT)
 run: setup
-	$(BIN)/flask db upgrade
-	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	CONSULT_PUBLIC_URL=$${CONSULT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask db upgrade
+	CONSULT_PUBLIC_URL=$${CONSULT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask demo load --if-empty
+	CONSULT_PUBLIC_URL=$${CONSULT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask demo serve --host $(HOST) --port $(PORT)
 
 ## test: the suite on SQLite, without the slow tests that start real servers
 test: setup-dev

@@ -73,7 +73,7 @@ def db_current() -> None:
 @click.option("--password", envvar="CONSULT_DEMO_PASSWORD", default=None, help="Password for every demo account.")
 def demo_load(if_empty: bool, password: str | None) -> None:
     """Load the demo consultation and print the demo accounts."""
-    from consult.demo import DEMO_PASSWORD, demo_accounts, load_demo
+    from consult.demo import DEMO_PASSWORD, load_demo
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("The demo data is not for production databases.")
@@ -82,10 +82,41 @@ def demo_load(if_empty: bool, password: str | None) -> None:
     session.commit()
     if not created:
         click.echo("The database has data already; the demo was not loaded again.")
-    click.echo("\nDemo accounts (sign in at http://127.0.0.1:5000/login):")
+    _print_accounts(session, password or DEMO_PASSWORD)
+
+
+def _print_accounts(session, password: str) -> None:
+    from consult.demo import demo_accounts
+
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    click.echo(f"\nDemo accounts (sign in at {base}/login):")
     for email, role, organisation in demo_accounts(session):
         click.echo(f"  {email:<34} {role:<12} {organisation}")
-    click.echo(f"  Password for all of them: {password or DEMO_PASSWORD}\n")
+    click.echo(f"  Password for all of them: {password}\n")
+
+
+@demo_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--password", envvar="CONSULT_DEMO_PASSWORD", default=None, help="The demo accounts' password.")
+def demo_serve(host: str, port: int, password: str | None) -> None:
+    """Serve the app for trying it: the address and the demo accounts are the last lines printed."""
+    from werkzeug.serving import make_server
+
+    from consult.demo import DEMO_PASSWORD
+
+    app = current_app._get_current_object()
+    server = make_server(host, port, app, threaded=True)  # bound now: the address below works
+    if not os.environ.get("CONSULT_PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = f"http://{host}:{server.port}"
+    _print_accounts(get_session(), password or DEMO_PASSWORD)
+    click.echo(f"Serving consult on {app.config['PUBLIC_URL']}/ (Ctrl+C stops it).")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @users_cli.command("create-admin")

@@ -68,3 +68,57 @@ def test_db_current_and_upgrade_are_idempotent(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["db", "current"]).exit_code == 0
+
+
+def test_make_run_follows_the_real_address_and_ends_with_the_accounts(tmp_path):
+    """`make run PORT=5103`: the demo's banner and emails name port 5103, and `flask demo serve`
+    prints the address and the demo accounts last, then serves (issue 11: the banner said :5000
+    and the accounts scrolled away above the emails)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    flask = str(Path(sys.executable).parent / "flask")
+    env = {
+        **os.environ,
+        "FLASK_APP": "consult",
+        "CONSULT_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "CONSULT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "CONSULT_MAIL_CONSOLE": "1",
+    }
+    env.pop("CONSULT_TEST_DATABASE_URL", None)
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([flask, "db", "upgrade"], env=env, cwd=root, check=True, capture_output=True, timeout=120)
+    loaded = subprocess.run([flask, "demo", "load"], env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert f"http://127.0.0.1:{port}/login" in loaded.stdout and ":5000" not in loaded.stdout
+    assert "----- email to" in loaded.stdout  # the demo's notifications, printed to the console
+    assert loaded.stdout.rindex("Demo accounts") > loaded.stdout.rindex("----- end of email -----")
+
+    server = subprocess.Popen(
+        [flask, "demo", "serve", "--port", str(port)], env=env, cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = server.stdout.readline()
+            lines.append(line)
+            if line.startswith("Serving consult on"):
+                break
+        printed = "".join(lines)
+        assert f"Serving consult on http://127.0.0.1:{port}/" in printed
+        assert printed.index("Demo accounts") < printed.index("Serving consult on")
+        assert "admin@demo.example" in printed and f"http://127.0.0.1:{port}/login" in printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as response:  # noqa: S310 (loopback)
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
