@@ -2,18 +2,21 @@
 
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
-from consult.comments.models import Comment, CommentReport
+from consult.comments.models import Comment, CommentClause, CommentReport
 from consult.consultations.models import Consultation
 from consult.digests.models import Digest, EmailPreference, OutboxMessage
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.exports.models import BriefingJob
 from consult.rounds.models import Round, RoundVisibility
 
 __all__ = [
     "Acknowledgement",
     "AuditEvent",
+    "BriefingJob",
     "Clause",
     "Comment",
+    "CommentClause",
     "CommentReport",
     "Consultation",
     "Disposition",

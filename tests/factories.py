@@ -238,7 +238,10 @@ def make_comment(
     )
     session.add(comment)
     session.flush()
-    if status in SUBMITTED:  # its digest keys, as the services give them
+    if status in SUBMITTED:  # its number and digest keys, as the services give them
+        from consult.comments.numbering import assign_number
+
+        assign_number(session, comment)
         event = audit.record(session, actor=author, action="comment.submit", subject=comment)
         session.flush()
         comment.submitted_key = event.id

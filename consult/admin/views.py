@@ -265,6 +265,7 @@ def create_organisation():
                 name=form.name.data,
                 country=form.country.data or "",
                 group=db.get(StakeholderGroup, form.group.data),
+                mb_code=form.mb_code.data or "",
             )
         except Invalid as exc:
             add_error(form, exc, "name")
@@ -293,6 +294,7 @@ def edit_organisation(organisation_id: int):
                 country=form.country.data or "",
                 group=db.get(StakeholderGroup, form.group.data),
                 reason=form.reason.data or "",
+                mb_code=form.mb_code.data or "",
             )
         except Invalid as exc:
             add_error(form, exc, "name")
