@@ -61,6 +61,8 @@ def index(round_id: int):
         )
     }
 
+    duplicates = _duplicate_numbers(db, [r.disposition for r in page.rows if r.disposition])
+
     def disposition_form(row):
         d = row.disposition
         form = DispositionForm(
@@ -70,6 +72,7 @@ def index(round_id: int):
                 "kind": d.kind.value if d else DispositionKind.NOTED.value,
                 "observation": d.observation if d else "",
                 "answer_clause": (d.answer_clause_id or 0) if d else 0,
+                "duplicate_of": duplicates.get(d.duplicate_of_id, "") if d else "",
             },
         )
         form.answer_clause.choices = _answer_choices(later)
@@ -100,6 +103,7 @@ def index(round_id: int):
         next_version=next_version,
         carried=carried,
         later_by_id=later_by_id,
+        duplicates=duplicates,
         disposition_form=disposition_form,
         ack_form=ack_form,
         release_form=ReleaseForm(formdata=None),
@@ -108,6 +112,22 @@ def index(round_id: int):
         DISPOSITION_STATUS_LABELS=STATUS_LABELS,
         CARRIED_LABELS=CARRIED_LABELS,
     )
+
+
+def _duplicate_numbers(db, dispositions: list[Disposition]) -> dict[int, str]:
+    """The numbers (or "#id", where the viewer may not see the number) of the comments these
+    dispositions name as duplicated, in one query."""
+    from consult.comments.display import number_shown
+
+    ids = {d.duplicate_of_id for d in dispositions if d.duplicate_of_id}
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Comment.id, Comment.number, Comment.attribution, Comment.author_id, Comment.organisation_id).where(
+            Comment.id.in_(ids)
+        )
+    )
+    return {row.id: number_shown(row) or f"#{row.id}" for row in rows}
 
 
 def _back(round_id: int, anchor: str = "") -> str:
@@ -149,8 +169,9 @@ def record(comment_id: int):
             actor=_me(),
             comment=comment,
             kind=DispositionKind(form.kind.data),
-            observation=form.observation.data or "",
+            observation=(form.observation.data or "").replace("\r\n", "\n"),
             answer_clause_id=form.answer_clause.data or None,
+            duplicate_of=_duplicate_of(db, comment, form.duplicate_of.data),
         )
     except DomainError as exc:
         flash(str(exc), "error")
@@ -158,6 +179,13 @@ def record(comment_id: int):
     db.commit()
     flash_ok(_("Disposition saved. It stays private until you release the round's dispositions."))
     return redirect(target)
+
+
+def _duplicate_of(db, comment: Comment, reference: str | None) -> Comment | None:
+    """The comment of the same round that `reference` (its number) names, None if none does."""
+    from consult.comments.numbering import find_by_number
+
+    return find_by_number(db, comment.round_id, reference or "") if reference else None
 
 
 @bp.route("/rounds/<int:round_id>/dispositions/release", methods=["POST"])
@@ -210,3 +238,6 @@ def acknowledge(disposition_id: int):
     db.commit()
     flash_ok(_("Your answer has been recorded."))
     return redirect(target)
+
+
+from consult.dispositions import table_views  # noqa: E402, F401  (the disposition table's routes)
