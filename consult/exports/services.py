@@ -11,9 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -31,18 +30,14 @@ BATCH = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+ORDERS = ("clause", "mb")  # clause order, or by MB/NC code then number
+
+
 def header() -> list[str]:
-    """The ISO/IEC commenting template's columns."""
-    return [
-        _("Organisation"),
-        _("Number"),
-        _("Clause"),
-        _("Paragraph"),
-        _("Type"),
-        _("Comment"),
-        _("Proposed change"),
-        _("Observations (disposition)"),
-    ]
+    """The CSV's columns: the ISO/IEC template's eight, then what a spreadsheet user needs besides."""
+    from consult.exports.isoform import headings
+
+    return [*headings(), _("Disposition"), _("Organisation"), _("Stakeholder group"), _("Comment id")]
 
 
 @dataclass
@@ -68,16 +63,33 @@ class ExportRow:
     released: bool
     acknowledgement: str
     acknowledgement_reason: str
+    number: str = ""  # "" where the viewer may not see the organisation (the number starts with its code)
+    member_code: str = ""
+    line_number: str = ""
+    paragraph: str = ""
+    clause_ref: str | None = None
+    source_number: str = ""
+    duplicate_of_id: int | None = None
+    duplicate_of_number: str = ""
+    other_clause_keys: list[str] = field(default_factory=list)
 
     @property
     def who(self) -> str:
         return self.organisation if self.attribution_shown != "group" else self.group
 
-    def observations(self, labels: dict) -> str:
-        if not self.disposition_kind:
-            return ""
-        label = str(labels.get(self.disposition_kind, self.disposition_kind))
-        return f"{label}: {self.observation}" if self.observation else label
+    @property
+    def mb_cell(self) -> str:
+        """The MB/NC cell: the comment's number ("KR-003"), its organisation's code while it has
+        none (a draft), or only the stakeholder group where the viewer may not see more."""
+        if self.attribution_shown == "group":
+            return self.group
+        return self.number or self.member_code
+
+    def clause_cell(self, general: str) -> str:
+        """The clause reference as written (blank too), else the clause's number, else `general`."""
+        if self.clause_ref is not None:
+            return self.clause_ref
+        return self.clause_number or general
 
 
 @dataclass(frozen=True)
@@ -98,20 +110,29 @@ def snapshot(viewer: Any) -> Any:
     return Viewer(viewer.id, viewer.role, viewer.organisation_id, True, viewer.is_active)
 
 
-def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH) -> Iterator[ExportRow]:
-    """Every comment of `round_` that `viewer` sees on the round page, in document order.
+def _order_columns(order: str) -> list[Any]:
+    if order == "mb":
+        return [Comment.member_code, Comment.number_seq, Comment.id]
+    return [Comment.clause_position, Comment.member_code, Comment.number_seq, Comment.id]
+
+
+def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH, order: str = "clause") -> Iterator[ExportRow]:
+    """Every comment of `round_` that `viewer` sees on the round page: in document order (within
+    a clause by MB/NC code and number), or with `order="mb"` by MB/NC code, then number.
 
     The statement is built now (with the viewer's visibility); the rows are read later, in
     keyset batches, on a session of their own that is closed when the iteration ends.
     """
     from consult.db import database
 
-    stmt = _statement(round_, viewer, now, batch)
-    return _iterate(database(), stmt, round_.id, snapshot(viewer), batch)
+    columns = _order_columns(order if order in ORDERS else "clause")
+    stmt = _statement(round_, viewer, now, batch, columns)
+    return _iterate(database(), stmt, round_.id, snapshot(viewer), batch, columns)
 
 
-def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
+def _statement(round_: Round, viewer: Any, now: Any, batch: int, order: list[Any]) -> Any:
     clause = aliased(Clause)
+    duplicate = aliased(Comment)
     stmt = (
         select(
             Comment.id,
@@ -124,6 +145,20 @@ def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
             Comment.attribution,
             Comment.author_id,
             Comment.organisation_id,
+            Comment.number,
+            Comment.member_code,
+            Comment.number_seq,
+            Comment.line_number,
+            Comment.paragraph,
+            Comment.clause_ref,
+            Comment.source_number,
+            Organisation.mb_code.label("org_mb_code"),
+            Organisation.country.label("org_country"),
+            Disposition.duplicate_of_id,
+            duplicate.number.label("dup_number"),
+            duplicate.attribution.label("dup_attribution"),
+            duplicate.author_id.label("dup_author_id"),
+            duplicate.organisation_id.label("dup_organisation_id"),
             clause.id.label("clause_id"),
             clause.number.label("clause_number"),
             clause.heading.label("clause_heading"),
@@ -144,27 +179,55 @@ def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
         .outerjoin(clause, and_(clause.version_id == round_.version_id, clause.key == Comment.clause_key))
         .outerjoin(Disposition, and_(Disposition.comment_id == Comment.id, policy.disposition_visibility(viewer)))
         .outerjoin(Acknowledgement, Acknowledgement.disposition_id == Disposition.id)
+        .outerjoin(duplicate, duplicate.id == Disposition.duplicate_of_id)
         .where(Comment.round_id == round_.id, policy.comment_visibility(viewer, now))
-        .order_by(Comment.clause_position, Comment.id)
+        .order_by(*order)
         .limit(batch)
     )
     return stmt
 
 
-def _iterate(db: Any, stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
+def _iterate(db: Any, stmt: Any, round_id: int, viewer: Any, batch: int, order: list[Any]) -> Iterator[ExportRow]:
     session = db.new_session(read_only=True)
     try:
-        yield from _batches(session, stmt, round_id, viewer, batch)
+        yield from _batches(session, stmt, round_id, viewer, batch, order)
     finally:
         session.rollback()
         session.close()
 
 
-def _batches(session: Session, stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
+@dataclass(frozen=True)
+class _Attributed:
+    """What `policy.can_see_attribution` reads of a comment."""
+
+    author_id: int
+    organisation_id: int
+    attribution: Any
+
+
+def _further_clauses(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    from consult.comments.models import CommentClause
+
+    found: dict[int, list[str]] = {}
+    if ids:
+        for comment_id, key in session.execute(
+            select(CommentClause.comment_id, CommentClause.clause_key)
+            .where(CommentClause.comment_id.in_(ids))
+            .order_by(CommentClause.comment_id, CommentClause.clause_key)
+        ):
+            found.setdefault(comment_id, []).append(key)
+    return found
+
+
+def _batches(
+    session: Session, stmt: Any, round_id: int, viewer: Any, batch: int, order: list[Any]
+) -> Iterator[ExportRow]:
     after = None
+    names = [column.key for column in order]
     while True:
-        page = stmt if after is None else stmt.where(tuple_(Comment.clause_position, Comment.id) > tuple_(*after))
+        page = stmt if after is None else stmt.where(tuple_(*order) > tuple_(*after))
         found = session.execute(page).all()
+        further = _further_clauses(session, [r.id for r in found])
         for r in found:
             if policy.can_see_attribution(viewer, r, "person"):
                 shown = "person"
@@ -194,10 +257,34 @@ def _batches(session: Session, stmt: Any, round_id: int, viewer: Any, batch: int
                 released=r.released_at is not None,
                 acknowledgement=r.ack_kind.value if r.ack_kind else "",
                 acknowledgement_reason=r.ack_reason or "",
+                number=(r.number or "") if shown != "group" else "",
+                member_code=_member_code(r) if shown != "group" else "",
+                line_number=r.line_number,
+                paragraph=r.paragraph,
+                clause_ref=r.clause_ref,
+                source_number=r.source_number if shown != "group" else "",
+                duplicate_of_id=r.duplicate_of_id,
+                duplicate_of_number=_duplicate_number(viewer, r),
+                other_clause_keys=further.get(r.id, []),
             )
         if len(found) < batch:
             return
-        after = (found[-1].clause_position, found[-1].id)
+        after = tuple(getattr(found[-1], name) for name in names)
+
+
+def _member_code(r: Any) -> str:
+    """The code the comment was numbered under, or its organisation's code (a draft's)."""
+    return r.member_code or (r.org_mb_code or r.org_country or "").upper()
+
+
+def _duplicate_number(viewer: Any, r: Any) -> str:
+    """The number of the comment a DUPLICATE disposition names, or "#id" where it is withheld."""
+    if r.duplicate_of_id is None:
+        return ""
+    other = _Attributed(r.dup_author_id, r.dup_organisation_id, r.dup_attribution)
+    if r.dup_number and policy.can_see_attribution(viewer, other, "organisation"):
+        return r.dup_number
+    return f"#{r.duplicate_of_id}"
 
 
 def neutralise(value: Any) -> Any:
@@ -215,27 +302,31 @@ class Labels:
     kinds: dict[str, str]
     types: dict[str, str]
     general: str
+    cell_kinds: dict[str, str] = field(default_factory=dict)  # how an observation cell names a kind
+    general_clause: str = "General"  # the clause cell of a general comment
 
 
-def labels(kinds: dict, types: dict) -> Labels:
+def labels(kinds: dict, types: dict, cell_kinds: dict | None = None) -> Labels:
     return Labels(
         header(),
         {k.value: str(v) for k, v in kinds.items()},
         {k.value: str(v) for k, v in types.items()},
         _("general"),
+        {k.value: str(v) for k, v in (cell_kinds or kinds).items()},
+        _("General"),
     )
 
 
 def table_row(row: ExportRow, words: Labels) -> list[Any]:
+    """A CSV line: the ISO form's eight cells, the disposition, organisation, group and id."""
+    from consult.exports.isoform import cells
+
     return [
-        row.who,
+        *cells(row, words),
+        words.kinds.get(row.disposition_kind, row.disposition_kind),
+        row.organisation,
+        row.group,
         row.id,
-        row.clause_number or words.general,
-        "",
-        words.types.get(row.type, row.type),
-        row.body,
-        row.proposed_change,
-        row.observations(words.kinds),
     ]
 
 
@@ -252,37 +343,6 @@ def csv_chunks(rows_: Iterator[ExportRow], words: Labels) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def xlsx_file(rows_: Iterator[ExportRow], words: Labels, title: str) -> Any:
-    """The XLSX workbook in a temporary file (write-only mode: rows go straight to disk)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-
-    def cells(values: list[Any]) -> list[Any]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-            out.append(cell)
-        return out
-
-    sheet.append(cells(words.header))
-    for row in rows_:
-        sheet.append(cells(table_row(row, words)))
-    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (streamed, then closed)
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
-    return cleaned or "Comments"
 
 
 def file_chunks(spool: Any, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -338,6 +398,7 @@ def _json_comment(row: ExportRow) -> dict[str, Any]:
             "released": row.released,
             "acknowledgement": row.acknowledgement or None,
             "acknowledgement_reason": row.acknowledgement_reason,
+            "duplicate_of": row.duplicate_of_id,
         }
     return {
         "id": row.id,
@@ -345,6 +406,13 @@ def _json_comment(row: ExportRow) -> dict[str, Any]:
         "clause_id": row.clause_id,
         "clause_key": row.clause_key,
         "clause_number": row.clause_number or None,
+        "clause_ref": row.clause_ref,
+        "other_clause_keys": row.other_clause_keys,
+        "number": row.number or None,
+        "mb_code": row.member_code or None,
+        "source_number": row.source_number or None,
+        "line_number": row.line_number or None,
+        "paragraph": row.paragraph or None,
         "type": row.type,
         "status": row.status,
         "body": row.body,
