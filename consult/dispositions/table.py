@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult.comments.models import Comment, CommentClause, CommentType
@@ -89,7 +89,7 @@ def table_page(
     rows = [Row(c, d, a) for c, d, a in session.execute(stmt)]
     total, answered = counts(session, round_, viewer, now)
     codes = list(
-        session.scalars(select(distinct(Comment.member_code)).where(visible).order_by(Comment.member_code).limit(500))
+        session.scalars(select(Comment.member_code).where(visible).distinct().order_by(Comment.member_code).limit(500))
     )
     return TablePage(rows[:size], number, len(rows) > size, answered, total, codes)
 

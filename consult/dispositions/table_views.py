@@ -136,6 +136,7 @@ def table_save(round_id: int, comment_id: int):
             kind=DispositionKind(form.kind.data),
             observation=observation,
             duplicate_of=duplicate_of,
+            exact=True,  # the words as typed, spaces and lines kept (only line endings made one kind)
         )
     except DomainError as exc:
         db.rollback()

@@ -73,6 +73,7 @@ class Codes:
                     continue  # an MB/NC code wins over a country code
             self.by_code[country] = AMBIGUOUS if country in self.by_code else organisation
         self.longest_first = sorted(self.by_code, key=len, reverse=True)
+        self.names_longest_first = sorted(self.by_name, key=len, reverse=True)
 
     def match(self, cell: str) -> tuple[object | None, str, str]:
         """(organisation, AMBIGUOUS or None; the code as found; what follows it in the cell)."""
@@ -86,6 +87,10 @@ class Codes:
         for code in self.longest_first:
             if folded.startswith(code) and not folded[len(code)].isalpha():
                 return self.by_code[code], text[: len(code)], text[len(code) :].lstrip(" -_/.:#")
+        for name in self.names_longest_first:
+            if folded.startswith(name) and not folded[len(name)].isalnum():
+                organisation = self.by_name[name]
+                return organisation, organisation.member_code, text[len(name) :].lstrip(" -_/.:#")
         return None, text, ""
 
 
@@ -146,9 +151,10 @@ def import_compiled(
         number = source = ""
         if column:
             source = column
-            # The number as written, after the MB/NC cell when it does not start with the code.
-            starts = numbering.canonical(column).startswith(numbering.canonical(code))
-            number = column if starts else f"{mb.strip()} {column}"
+            # The number as written, after the MB/NC code when it does not start with it ("ACME C-1").
+            prefix = code or mb.strip()
+            starts = bool(code) and numbering.canonical(column).startswith(numbering.canonical(code))
+            number = column if starts else f"{prefix} {column}"
         elif rest:
             number = source = mb.strip()
         if number:
@@ -251,7 +257,18 @@ def _record_observations(
     from consult.dispositions.forms import KIND_LABELS
 
     labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
-    by_number = {numbering.canonical(c.number): c for c in stored if c.number}
+    # "Duplicate of C-1": the table's own numbers as filed ("ACME C-1"), as written in it, or
+    # without the MB/NC code in front (a table exported here and imported again).
+    by_number: dict[str, Comment | None] = {}
+    for comment in stored:  # without the code first: a bare number two comments share names neither
+        bare = comment.number[len(comment.member_code) :] if comment.number.startswith(comment.member_code) else ""
+        if bare.strip(" -_/.:#"):
+            key = numbering.canonical(bare)
+            by_number[key] = None if key in by_number else comment
+    for comment in stored:
+        for number in (comment.source_number, comment.number):
+            if number:
+                by_number[numbering.canonical(number)] = comment
     problems: list[Problem] = []
     for comment, item in zip(stored, filed, strict=True):
         observation = item.checked.observation

@@ -238,8 +238,9 @@ def _repeat_header(row: Any, element: Any, qn: Any) -> None:
 
 def _set_text(cell: Any, value: str, bold: bool = False) -> None:
     """A cell holding `value` exactly: one paragraph per line, spaces kept (python-docx writes
-    xml:space="preserve" for leading and trailing spaces)."""
-    lines = value.split("\n")
+    xml:space="preserve" for leading and trailing spaces). Word has no carriage return: a CR LF
+    (or a lone CR) is a line break there."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     paragraph = cell.paragraphs[0]
     for index, line in enumerate(lines):
         if index:

@@ -61,7 +61,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "observations of the secretariat/editor", "disposition", "resolution", "response", "editor's response",
         "editors response", "response/disposition", "decision", "disposition of comment", "committee response",
         "comment resolution", "resolution/response", "wg response", "project editor's response",
-        "secretariat response", "tc response",
+        "secretariat response", "tc response", "working group response", "wg resolution", "tc resolution",
     ),
 }  # fmt: skip
 _LOOKUP = {variant: name for name, variants in VARIANTS.items() for variant in variants}
@@ -105,7 +105,7 @@ def normalise(heading: str) -> str:
     text = _EXAMPLE_RE.sub("", text)
     text = text.casefold().replace("\n", " ").replace(".", " ").replace(":", " ")
     text = re.sub(r"\s*/\s*", "/", text)
-    return " ".join(text.split())
+    return " ".join(text.split()).strip(" /")
 
 
 def field_of(heading: str) -> str | None:
