@@ -31,7 +31,7 @@ _WORDS: list[tuple[str, DispositionKind]] = [
     (r"noted|acknowledged|no action|no change", DispositionKind.NOTED),
 ]  # fmt: skip
 _LEADING_RE = re.compile(r"^\s*[\"'“‘(\[]*\s*")
-_AFTER = r"(?=$|[\s.,:;!)\]\-–—])"
+_AFTER = r"(?=$|[\s.,:;!)\]\-–—\"'”’])"
 _COMPILED = [(re.compile(_LEADING_RE.pattern + f"(?:{words}){_AFTER}", re.IGNORECASE), kind) for words, kind in _WORDS]
 # "Duplicate of US 021", "see comment DE-001.": the other comment's number, up to a period/comma.
 _DUPLICATE_OF_RE = re.compile(

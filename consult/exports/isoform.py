@@ -90,9 +90,9 @@ def form_head(round_: Any, consultation: Any, today: date, date_text: str) -> Fo
 
 def sheet_title(reference: str) -> str:
     """`reference` as an Excel sheet title: at most 31 characters (UTF-16 units, as Excel counts),
-    none of []:*?/\\ (a slash becomes a hyphen: "ISO/IEC DIS 27099" -> "ISO-IEC DIS 27099"), not
+    none of []:*?/\\ (a slash or colon becomes a hyphen: "ISO/IEC 27099:2026" -> "ISO-IEC 27099-2026"), not
     starting or ending with an apostrophe, not the reserved "History"."""
-    text = "".join("-" if ch in "/\\" else ("" if ch in SHEET_FORBIDDEN else ch) for ch in reference)
+    text = "".join("-" if ch in "/\\:" else ("" if ch in SHEET_FORBIDDEN else ch) for ch in reference)
     text = "".join(ch for ch in text if ch.isprintable()).strip().strip("'").strip()
     out, units = "", 0
     for ch in text:
