@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from consult.comments.models import Comment, CommentClause, CommentType
+from consult.comments.models import CommentClause, CommentType
 from consult.dispositions.models import Disposition, DispositionKind
 from consult.rounds.models import Phase
 from tests import factories
