@@ -167,9 +167,11 @@ def run(app: Flask, job_id: int) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    from flask_babel import gettext as _
+
     if isinstance(exc, NotAllowed):
         return str(exc)
-    return "The briefing could not be made. Try again; if it fails again, tell the secretariat."
+    return _("The briefing could not be made. Try again; if it fails again, tell the secretariat.")
 
 
 def _finish(writer: Session, job_id: int, status: JobStatus, pdf: bytes | None = None, error: str = "") -> None:
