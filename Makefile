@@ -14,7 +14,7 @@ WAPITI_VERSION := 3.2.3
 BANDIT_VERSION := 1.9.4
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest test-ops scan
+.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest bench-briefing test-ops scan
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -131,6 +131,10 @@ messages: setup-dev
 
 clean:
 	rm -rf $(VENV) .venv-bandit .venv-wapiti scan-out .pytest_cache .ruff_cache
+
+## bench-briefing: P11, the briefing PDF of a 2,000-comment round made as a job; time, peak memory, ratio to HTML
+bench-briefing: setup-dev
+	$(BIN)/python bench/briefing.py
 
 ## bench-digest: build and send a digest to 10,000 recipients through a local aiosmtpd sink
 bench-digest: setup-dev

@@ -96,6 +96,7 @@ class Config:
     # Personal digests go out from this hour in each person's timezone.
     DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
     MAIL_QUEUE = env("MAIL_QUEUE", "mail")  # the RQ queue that workers listen on
+    BRIEFING_QUEUE = env("BRIEFING_QUEUE", "briefings")  # the RQ queue of briefing PDF jobs
 
     # Internationalisation: times stored in UTC, shown in the viewer's timezone.
     BABEL_DEFAULT_LOCALE = "en"

@@ -4,7 +4,8 @@ Each line is {"name": ..., "value": ..., "unit": ..., "goal": ...}. Page figures
 measured in one run on this machine, alternating a page with the app's own hello-world
 endpoint under the same gunicorn settings (2 sync workers) and the same load generator (wrk,
 2 threads, 16 connections, on the same machine): the median of the rounds is printed.
-The digest and export figures come from bench/digest.py and bench/export.py.
+The digest, export and briefing figures come from bench/digest.py, bench/export.py and
+bench/briefing.py.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def main() -> None:
             emit("large_round_after_change_vs_small", median_ratio(large, small), "ratio", "(information)")
     if os.environ.get("BENCH_ONLY") == "pages":
         return
-    for name in ("digest.py", "export.py"):
+    for name in ("digest.py", "export.py", "briefing.py"):
         bench = ROOT / "bench" / name
         if bench.exists():
             subprocess.run([sys.executable, str(bench)], check=True, cwd=ROOT)

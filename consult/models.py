@@ -2,11 +2,12 @@
 
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
-from consult.comments.models import Comment, CommentReport
+from consult.comments.models import Comment, CommentClause, CommentReport
 from consult.consultations.models import Consultation
 from consult.digests.models import Digest, EmailPreference
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.exports.models import BriefingJob
 from consult.mail.models import OutboxMessage
 from consult.rounds.models import Round, RoundVisibility
 from consult.submissions import FormSubmission
@@ -14,8 +15,10 @@ from consult.submissions import FormSubmission
 __all__ = [
     "Acknowledgement",
     "AuditEvent",
+    "BriefingJob",
     "Clause",
     "Comment",
+    "CommentClause",
     "CommentReport",
     "Consultation",
     "Disposition",

@@ -257,7 +257,7 @@ def make_comment(
     )
     session.add(comment)
     session.flush()
-    if status in policy.SUBMITTED:  # its digest keys, as the services give them
+    if status in policy.SUBMITTED:  # its number and digest keys, as the services give them
         event = audit.record(session, actor=author, action="comment.submit", subject=comment)
         stamp_keys(session, comment, None, event)
         session.flush()

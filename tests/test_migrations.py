@@ -139,3 +139,43 @@ def test_digest_keys_are_backfilled_and_the_comment_triggers_survive(empty_datab
     assert keys[draft] == (None, None)
     assert cursors == {newest}
     assert {f"comment_bumps_round_{op}" for op in ("ins", "upd", "del")} <= names
+
+
+def test_0012_numbers_submitted_comments_and_keeps_the_triggers(empty_database_url):
+    """0012 gives submitted comments numbers ("<country>-<nnn>" per round, in id order) and
+    adds its columns without recreating `comment`, `organisation` or `draft` (SQLite's batch
+    mode would drop the round-revision triggers of 0007)."""
+    from consult.comments.models import Comment, CommentStatus
+    from tests import factories
+
+    app = create_app({**_base_config(), "DATABASE_URL": empty_database_url})
+    engine = app.extensions["consult.db"].engine
+    with app.app_context():
+        run(app, "db", "upgrade")
+        session = app.extensions["consult.db"].new_session()
+        people = factories.make_people(session)
+        people.organisations["governments"].country = "KR"
+        round_ = factories.make_round(session)
+        made = [
+            factories.make_comment(session, round_, people["participant:governments"]),
+            factories.make_comment(session, round_, people["participant:industry"]),
+            factories.make_comment(session, round_, people["participant:governments"], status=CommentStatus.DRAFT),
+            factories.make_comment(session, round_, people["participant:governments"]),
+        ]
+        ids = [c.id for c in made]
+        session.execute(text("UPDATE comment SET number = NULL, member_code = '', number_seq = 0"))
+        session.commit()
+        session.close()
+        run(app, "db", "downgrade", "0008")
+        run(app, "db", "upgrade")
+        with engine.connect() as conn:
+            numbers = dict(conn.execute(select(Comment.id, Comment.number)).all())
+            if conn.dialect.name == "postgresql":
+                triggers = text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            else:
+                triggers = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            names = set(conn.execute(triggers).scalars())
+    engine.dispose()
+    assert [numbers[i] for i in ids] == ["KR-001", "001", None, "KR-002"]
+    assert {f"comment_bumps_round_{op}" for op in ("ins", "upd", "del")} <= names
+    assert {"organisation_bumps_rounds_upd", "draft_bumps_round_upd"} <= names

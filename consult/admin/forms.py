@@ -59,6 +59,7 @@ class ActiveForm(BaseForm):
 class OrganisationForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country code (two letters, optional)"), validators=[Optional(), Length(max=2)])
+    mb_code = StringField(_l("MB/NC code (optional)"), validators=[Optional(), Length(max=16)])
     group = SelectField(_l("Stakeholder group"), choices=[], coerce=int)
     reason = TextAreaField(
         _l("Reason, if the stakeholder group changes (kept in the audit log)"), validators=[Length(max=1000)]

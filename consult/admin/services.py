@@ -15,6 +15,8 @@ from consult.errors import Conflict, Invalid
 from consult.policy import Permission
 
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+# An MB/NC code: an ISO 3166 alpha-2 code, or an organisation's own ("ECMA", "W3C-I18N").
+MB_CODE_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9/&._-]{0,14}[A-Z0-9])?$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -86,14 +88,34 @@ def _check_organisation(session: Session, name: str, country: str, current_id: i
         raise Invalid(_("Use a two-letter country code such as KR or HU, or leave it empty."), "country")
 
 
+def _check_mb_code(session: Session, code: str | None, current_id: int | None) -> str | None:
+    """The MB/NC code in capitals (None when empty); unique among organisations."""
+    code = (code or "").strip().upper() or None
+    if code is None:
+        return None
+    if not MB_CODE_RE.match(code):
+        raise Invalid(
+            _(
+                "Use letters and digits for the MB/NC code, such as KR, or your organisation's own "
+                "code such as ECMA (at most 16 characters; -, /, &, . and _ may join its parts)."
+            ),
+            "mb_code",
+        )
+    clash = session.scalar(select(Organisation.id).where(Organisation.mb_code == code))
+    if clash is not None and clash != current_id:
+        raise Invalid(_("Another organisation already has the MB/NC code %(code)s.", code=code), "mb_code")
+    return code
+
+
 def create_organisation(
-    session: Session, *, actor: User, name: str, country: str, group: StakeholderGroup
+    session: Session, *, actor: User, name: str, country: str, group: StakeholderGroup, mb_code: str | None = None
 ) -> Organisation:
     """Add an organisation to a stakeholder group."""
     policy.require(actor, Permission.ORGANISATION_MANAGE)
     country = country.strip().upper()
     _check_organisation(session, name, country, None)
-    organisation = Organisation(name=name.strip(), country=country, stakeholder_group=group)
+    mb_code = _check_mb_code(session, mb_code, None)
+    organisation = Organisation(name=name.strip(), country=country, stakeholder_group=group, mb_code=mb_code)
     session.add(organisation)
     audit.record(session, actor=actor, action="organisation.create", subject=organisation, summary=name)
     return organisation
@@ -108,11 +130,15 @@ def update_organisation(
     country: str,
     group: StakeholderGroup,
     reason: str,
+    mb_code: str | None = None,
 ) -> None:
-    """Rename an organisation or move it to another group (which changes what it sees)."""
+    """Rename an organisation, set its codes, or move it to another group (which changes what it sees).
+    `mb_code` None leaves the MB/NC code as it is; "" removes it."""
     policy.require(actor, Permission.ORGANISATION_MANAGE)
     country = country.strip().upper()
     _check_organisation(session, name, country, organisation.id)
+    if mb_code is not None:
+        organisation.mb_code = _check_mb_code(session, mb_code, organisation.id)
     moved = organisation.stakeholder_group_id != group.id
     if moved and not reason.strip():
         raise Invalid(_("Say why the organisation moves to another stakeholder group."), "reason")
@@ -134,6 +160,7 @@ def update_organisation(
         before_name=before["name"],
         before_group_id=before["group_id"],
         group_id=group.id,
+        mb_code=organisation.mb_code,
     )
 
 

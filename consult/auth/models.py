@@ -59,14 +59,25 @@ class Organisation(Base):
     """A government, company, NGO, university or IGO that speaks through its members."""
 
     __tablename__ = "organisation"
+    __table_args__ = (Index("uq_organisation_mb_code", "mb_code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166-1 alpha-2
+    # The MB/NC code of the ISO comment template: an ISO 3166 alpha-2 code ("KR") or the
+    # organisation's own ("ECMA"); unset, the country code stands in (`member_code`).
+    # Stored in capitals, unique (an index, not a constraint: SQLite adds one without copying the
+    # table, which would drop the round-revision triggers of migration 0007).
+    mb_code: Mapped[str | None] = mapped_column(String(16))
     stakeholder_group_id: Mapped[int] = mapped_column(ForeignKey("stakeholder_group.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     stakeholder_group: Mapped[StakeholderGroup] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def member_code(self) -> str:
+        """The code comment numbers start with ("KR" in "KR-003"); may be empty."""
+        return self.mb_code or self.country or ""
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r}>"

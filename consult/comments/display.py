@@ -47,6 +47,23 @@ def byline(comment: Comment, viewer: Any = None) -> str:
     return byline_text(shown, person, organisation, comment.stakeholder_group.name)
 
 
+def number_shown(comment: Any, viewer: Any = None) -> str | None:
+    """The comment's number ("KR-003") if the viewer may see its organisation: the number
+    starts with the organisation's code, so it is withheld where the byline is the group's."""
+    if comment.number is None:
+        return None
+    viewer = viewer if viewer is not None else current_user._get_current_object()
+    return comment.number if policy.can_see_attribution(viewer, comment, Attribution.ORGANISATION) else None
+
+
+def comment_label(comment: Any, viewer: Any = None) -> str:
+    """ "Comment KR-003", or "Comment 123" where the number is not shown."""
+    number = number_shown(comment, viewer)
+    if number:
+        return str(_l("Comment %(number)s", number=number))
+    return str(_l("Comment %(id)d", id=comment.id))
+
+
 def comment_html(comment: Comment) -> Markup:
     """One comment as `comments/_comment.html` renders it for the viewer, remembered per
     everything it shows (the key holds the texts themselves, so an edit is a new entry): a
@@ -63,12 +80,22 @@ def comment_html(comment: Comment) -> Markup:
         comment.body,
         comment.proposed_change,
         comment.submitted_at,
+        number_shown(comment),
+        comment.line_number,
+        comment.paragraph,
+        comment.clause_ref,
         g.consult_comment_key,
     )
 
     def render() -> Markup:
         template = current_app.jinja_env.get_template("comments/_comment.html")
-        html = template.render(c=comment, byline=lambda _c: by, TYPE_LABELS=TYPE_LABELS, STATUS_TAGS=STATUS_TAGS)
+        html = template.render(
+            c=comment,
+            byline=lambda _c: by,
+            comment_label=comment_label,
+            TYPE_LABELS=TYPE_LABELS,
+            STATUS_TAGS=STATUS_TAGS,
+        )
         return Markup(html)  # noqa: S704 (an autoescaped template)  # nosec B704
 
     return fragment_cache().get_or_make(key, render)
@@ -79,6 +106,8 @@ def _comment_helpers() -> dict[str, Any]:
     return {
         "byline": byline,
         "comment_html": comment_html,
+        "comment_label": comment_label,
+        "number_shown": number_shown,
         "STATUS_LABELS": STATUS_LABELS,
         "STATUS_TAGS": STATUS_TAGS,
         "PHASE_LABELS": PHASE_LABELS,

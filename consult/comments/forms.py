@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from consult.comments.models import Attribution, CommentType
-from consult.comments.services import MAX_BODY
+from consult.comments.services import MAX_BODY, MAX_LINE, MAX_PARAGRAPH
 from consult.drafts.models import Clause
 from consult.forms import BaseForm
 from consult.rounds.models import Round
@@ -35,6 +35,10 @@ GENERAL = "general"
 
 class CommentForm(BaseForm):
     clause = SelectField(_l("Clause"), choices=[])
+    line_number = StringField(_l("Line number (optional)"), validators=[Optional(), Length(max=MAX_LINE)])
+    paragraph = StringField(
+        _l("Paragraph, figure or table (optional)"), validators=[Optional(), Length(max=MAX_PARAGRAPH)]
+    )
     type = SelectField(_l("Type of comment"), choices=[(t.value, label) for t, label in TYPE_LABELS.items()])
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)])
     proposed_change = TextAreaField(_l("Proposed change (optional)"), validators=[Optional(), Length(max=MAX_BODY)])

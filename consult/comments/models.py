@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import Organisation, StakeholderGroup, User
@@ -54,6 +54,9 @@ class Comment(Base):
             "organisation_id",
             "author_id",
         ),
+        # A comment's number as the committee writes it ("KR-003", "US 021") names one comment
+        # of the round (NULL, several: drafts not yet numbered).
+        Index("uq_comment_round_id_number", "round_id", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +89,22 @@ class Comment(Base):
     # it is not. Digests choose comments by these, not by id (`consult.digests`).
     submitted_key: Mapped[int | None] = mapped_column(index=True)
     accepted_key: Mapped[int | None] = mapped_column(index=True)
+    # The ISO/IEC template's fields (consult.comments.numbering, consult.exports.isoform):
+    # the comment's number, given once at submission or import and kept ("KR-003"; an imported
+    # table's own number as written, "US 021"); the MB/NC code it was numbered under and its
+    # place in that code's sequence (the export's "by MB, then number" order).
+    number: Mapped[str | None] = mapped_column(String(40))
+    member_code: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    number_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The number the source table gave the comment when it was imported ("C-1", "DE-001").
+    source_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    line_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    paragraph: Mapped[str] = mapped_column(String(200), default="", server_default="")  # paragraph/figure/table
+    # The clause reference as the commenter wrote it ("6.2 and 7", "Table 2", "13(a)", or blank in
+    # an imported table); None when it was chosen from the list (the clause's number says it).
+    # `clause_key` stays the primary clause (the round page groups by it); further clauses it
+    # names are `CommentClause` rows.
+    clause_ref: Mapped[str | None] = mapped_column(String(200))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     organisation: Mapped[Organisation] = relationship(lazy="raise")
@@ -94,6 +113,15 @@ class Comment(Base):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+class CommentClause(Base):
+    """A further clause that a comment names besides its primary one ("6.2 and 7": 7)."""
+
+    __tablename__ = "comment_clause"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
+    clause_key: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class CommentReport(Base):

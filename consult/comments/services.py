@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult import audit, policy, signals
 from consult.auth.models import Role, User
-from consult.comments.models import Attribution, Comment, CommentReport, CommentStatus, CommentType
+from consult.comments import numbering
+from consult.comments.models import Attribution, Comment, CommentClause, CommentReport, CommentStatus, CommentType
 from consult.db import utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -28,6 +30,8 @@ from consult.rounds.services import lock_round
 
 MAX_BODY = 20_000
 MAX_REASON = 2_000
+MAX_LINE = 40  # Comment.line_number
+MAX_PARAGRAPH = 200  # Comment.paragraph
 
 
 class RoundClosed(Conflict):
@@ -41,6 +45,12 @@ class CommentInput:
     body: str
     proposed_change: str
     attribution: Attribution
+    # The ISO template's further fields; None leaves a stored comment's value as it is.
+    line_number: str | None = None
+    paragraph: str | None = None
+    clause_ref: str | None = None  # the reference as written, when it says more than the clause
+    other_clause_keys: tuple[str, ...] = ()  # further clauses it names (`CommentClause`)
+    source_number: str = ""  # the number an imported table gave it
 
 
 def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
@@ -50,6 +60,8 @@ def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None,
     `event` got its id, so a digest's horizon never passes a key still in flight."""
     became_submitted = comment.status in policy.SUBMITTED and before not in policy.SUBMITTED
     became_accepted = comment.status in policy.ACCEPTED and before not in policy.ACCEPTED
+    if comment.status in policy.SUBMITTED and comment.number is None:
+        numbering.assign_number(session, comment)  # once, at its first submission
     if not (became_submitted or became_accepted):
         return
     session.flush()  # the event's id
@@ -82,6 +94,15 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
     if len(body) > MAX_BODY or len(data.proposed_change) > MAX_BODY:
         raise Invalid(
             _("A comment and its proposed change may each have at most %(n)d characters.", n=MAX_BODY), "body"
+        )
+    if len(data.line_number or "") > MAX_LINE or len(data.paragraph or "") > MAX_PARAGRAPH:
+        raise Invalid(
+            _(
+                "A line number may have at most %(line)d characters, a paragraph, figure or table %(para)d.",
+                line=MAX_LINE,
+                para=MAX_PARAGRAPH,
+            ),
+            "body",
         )
     if data.clause_key is None:
         return 0
@@ -133,9 +154,11 @@ def save_comment(
     nonce: str,
     submit: bool,
     now: datetime | None = None,
+    exact: bool = False,
 ) -> tuple[Comment, bool]:
     """Store a new comment (a draft, or submitted); (comment, created). A repeated nonce
-    returns the comment the first submission stored."""
+    returns the comment the first submission stored. `exact`: texts are kept as given (an
+    imported table's line breaks and trailing spaces), not trimmed."""
     policy.require(actor, Permission.COMMENT_CREATE)
     if actor.organisation_id is None:
         raise NotAllowed(_("Only people who speak for an organisation can comment."))
@@ -152,8 +175,12 @@ def save_comment(
         clause_key=data.clause_key,
         clause_position=position,
         type=data.type,
-        body=data.body.strip(),
-        proposed_change=data.proposed_change.strip(),
+        body=data.body if exact else data.body.strip(),
+        proposed_change=data.proposed_change if exact else data.proposed_change.strip(),
+        line_number=(data.line_number or "") if exact else (data.line_number or "").strip(),
+        paragraph=(data.paragraph or "") if exact else (data.paragraph or "").strip(),
+        clause_ref=data.clause_ref,
+        source_number=data.source_number,
         author_id=actor.id,
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
@@ -174,6 +201,8 @@ def save_comment(
         if existing is None:
             raise
         return existing, False
+    for key in data.other_clause_keys:
+        session.add(CommentClause(comment_id=comment.id, clause_key=key))
     event = audit.record(
         session, actor=actor, action="comment.submit" if submit else "comment.save_draft", subject=comment
     )
@@ -206,7 +235,14 @@ def update_comment(
     position = _check_input(session, round_, data)
     before = comment.status
     was_submitted = before is not CommentStatus.DRAFT
+    if comment.clause_key != data.clause_key:  # another clause: the reference as written no longer holds
+        comment.clause_ref = None
+        session.execute(sa_delete(CommentClause).where(CommentClause.comment_id == comment.id))
     comment.clause_key, comment.clause_position = data.clause_key, position
+    if data.line_number is not None:
+        comment.line_number = data.line_number.strip()
+    if data.paragraph is not None:
+        comment.paragraph = data.paragraph.strip()
     comment.type, comment.attribution = data.type, data.attribution
     comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
     comment.updated_at = now

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from consult import policy
 from consult.comments import bp, display, services  # noqa: F401  (display registers template helpers)
 from consult.comments.forms import GENERAL, PREFIX_RE, ActionForm, CommentForm, ReportForm, comment_form
-from consult.comments.models import Attribution, Comment, CommentStatus, CommentType
+from consult.comments.models import Attribution, Comment, CommentClause, CommentStatus, CommentType
 from consult.comments.queries import visible_comment
 from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
@@ -31,6 +31,8 @@ def _input(form: CommentForm) -> services.CommentInput:
         body=form.body.data or "",
         proposed_change=form.proposed_change.data or "",
         attribution=Attribution(form.attribution.data),
+        line_number=form.line_number.data or "",
+        paragraph=form.paragraph.data or "",
     )
 
 
@@ -129,11 +131,19 @@ def detail(comment_id: int):
         clause = db.scalar(
             select(Clause).where(Clause.version_id == round_.version_id, Clause.key == comment.clause_key)
         )
+    also = db.scalars(
+        select(Clause)
+        .join(CommentClause, CommentClause.clause_key == Clause.key)
+        .where(CommentClause.comment_id == comment.id, Clause.version_id == round_.version_id)
+        .order_by(Clause.position)
+        .limit(100)
+    ).all()
     return render_template(
         "comments/detail.html",
         comment=comment,
         round=round_,
         clause=clause,
+        also=also,
         action_form=ActionForm(formdata=None),
         now=utcnow(),
     )
@@ -164,6 +174,8 @@ def edit(comment_id: int):
             body=comment.body,
             proposed_change=comment.proposed_change,
             attribution=comment.attribution.value,
+            line_number=comment.line_number,
+            paragraph=comment.paragraph,
         )
         message = None if round_.is_open(utcnow()) else _("This round is closed: the comment can no longer be changed.")
         return _form_page(form, round_, comment, message=message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from consult.dispositions.models import AcknowledgementKind, DispositionKind
@@ -16,7 +16,13 @@ KIND_LABELS = {
     DispositionKind.PARTIALLY_ACCEPTED: _l("Partially accepted"),
     DispositionKind.NOTED: _l("Noted"),
     DispositionKind.NOT_ACCEPTED: _l("Not accepted"),
+    DispositionKind.ACCEPTED_WITH_MODIFICATIONS: _l("Accepted with modifications"),
+    DispositionKind.DUPLICATE: _l("Duplicate of another comment"),
+    DispositionKind.DEFERRED: _l("Unresolved: deferred to a later round"),
+    DispositionKind.COMPLETED: _l("Completed"),
 }
+# How an exported observation names a decision its words do not state (`vocabulary.cell`).
+CELL_LABELS = {**KIND_LABELS, DispositionKind.DUPLICATE: _l("Duplicate of")}
 ACK_LABELS = {
     AcknowledgementKind.SATISFIED: _l("Satisfied"),
     AcknowledgementKind.OBJECTION: _l("Objection maintained"),
@@ -40,6 +46,22 @@ class DispositionForm(BaseForm):
     kind = SelectField(_l("Disposition"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
     observation = TextAreaField(_l("Observation"), validators=[Optional(), Length(max=MAX_OBSERVATION)])
     answer_clause = SelectField(_l("Clause of the next version that answers it"), coerce=int, choices=[])
+    duplicate_of = StringField(
+        _l("Duplicate of comment (its number, for “Duplicate of another comment”)"),
+        validators=[Optional(), Length(max=40)],
+    )
+
+
+class TableRowForm(BaseForm):
+    """One row of the disposition table: the decision and the observation as the ISO form has it."""
+
+    kind = SelectField(
+        _l("Disposition"), choices=[("", _l("— choose —"))] + [(k.value, label) for k, label in KIND_LABELS.items()]
+    )
+    observation = TextAreaField(
+        _l("Observations of the secretariat"), validators=[Optional(), Length(max=MAX_OBSERVATION)]
+    )
+    duplicate_of = StringField(_l("Duplicate of (comment number)"), validators=[Optional(), Length(max=40)])
 
 
 class AcknowledgementForm(BaseForm):

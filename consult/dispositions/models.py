@@ -23,6 +23,11 @@ class DispositionKind(enum.StrEnum):
     PARTIALLY_ACCEPTED = "partially_accepted"
     NOTED = "noted"
     NOT_ACCEPTED = "not_accepted"
+    # The vocabulary of real committees, beside the ISO four.
+    ACCEPTED_WITH_MODIFICATIONS = "accepted_with_modifications"
+    DUPLICATE = "duplicate"  # of `Disposition.duplicate_of_id`
+    DEFERRED = "deferred"  # unresolved: deferred to a later round
+    COMPLETED = "completed"
 
 
 class AcknowledgementKind(enum.StrEnum):
@@ -42,6 +47,8 @@ class Disposition(Base):
     observation: Mapped[str] = mapped_column(Text, default="")
     # The clause of a later version of the draft that answers the comment, where one does.
     answer_clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"))
+    # DUPLICATE: the comment of the same round that this one repeats.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -51,7 +58,7 @@ class Disposition(Base):
     release_event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    comment: Mapped[Comment] = relationship(lazy="raise")
+    comment: Mapped[Comment] = relationship(foreign_keys=[comment_id], lazy="raise")
 
     @property
     def is_released(self) -> bool:

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from consult import policy
 from consult.comments.models import Comment, CommentStatus
+from consult.db import utcnow
 from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition
+from consult.errors import NotFound
 from consult.rounds.models import Round
-from consult.rounds.queries import CommentFilters, with_people
+from consult.rounds.queries import CommentFilters, visible_round, with_people
 
 PAGE_SIZE = 50
 STATUSES = ("unanswered", "drafted", "released", "satisfied", "objection")
@@ -101,3 +103,17 @@ def disposition_page(
         .order_by(Comment.clause_position)
     ).all()
     return DispositionPage(rows, answered, total, next_after, [(k, n) for k, n in objections])
+
+
+def answerable_comment(session: Session, viewer: Any, comment_id: int) -> Comment:
+    """The comment if its round is visible to `viewer` and the comment may be answered now
+    (`answerable`); else NotFound, the same answer as a missing one."""
+    if not 0 < comment_id < 2**62:
+        raise NotFound()
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound()
+    round_ = visible_round(session, viewer, comment.round_id)
+    if session.scalar(select(Comment.id).where(Comment.id == comment_id, answerable(round_, viewer, utcnow()))) is None:
+        raise NotFound()
+    return comment

@@ -28,6 +28,8 @@ from consult.rounds.models import Phase, Round
 MAX_OBSERVATION = 5_000
 MAX_REASON = 1_000
 ANSWERABLE = (Phase.CLOSED, Phase.PUBLISHED, Phase.ARCHIVED)
+# Kinds that say enough without an observation.
+SELF_EXPLAINING = (DispositionKind.ACCEPTED, DispositionKind.DUPLICATE, DispositionKind.COMPLETED)
 
 
 def later_clauses(session: Session, round_: Round) -> list[Clause]:
@@ -53,8 +55,13 @@ def record_disposition(
     observation: str,
     answer_clause_id: int | None = None,
     now: datetime | None = None,
+    duplicate_of: Comment | None = None,
+    exact: bool = False,
 ) -> Disposition:
-    """The organiser records (or revises) the disposition of an accepted comment of a closed round."""
+    """The organiser records (or revises) the disposition of an accepted comment of a closed round.
+
+    `duplicate_of`: for DUPLICATE, the comment of the same round it repeats. `exact`: the
+    observation is kept as given (an imported table's words, line breaks and spaces)."""
     policy.require(actor, Permission.DISPOSITION_MANAGE)
     now = now or utcnow()
     round_ = session.get(Round, comment.round_id)
@@ -62,11 +69,18 @@ def record_disposition(
         raise Conflict(_("Dispositions are recorded once the round has closed."))
     if comment.status is not CommentStatus.ACCEPTED:
         raise Conflict(_("Only accepted comments receive a disposition."))
-    observation = observation.strip()
+    observation = observation if exact else observation.strip()
     if len(observation) > MAX_OBSERVATION:
         raise Invalid(_("An observation may have at most %(n)d characters.", n=MAX_OBSERVATION), "observation")
-    if kind is not DispositionKind.ACCEPTED and not observation:
+    if kind not in SELF_EXPLAINING and not observation.strip():
         raise Invalid(_("Explain the disposition in the observation."), "observation")
+    if kind is DispositionKind.DUPLICATE:
+        if duplicate_of is None:
+            raise Invalid(_("Give the number of the comment this one duplicates."), "duplicate_of")
+        if duplicate_of.round_id != comment.round_id or duplicate_of.id == comment.id:
+            raise Invalid(_("A comment duplicates another comment of the same round."), "duplicate_of")
+    else:
+        duplicate_of = None
     if answer_clause_id is not None and answer_clause_id not in {c.id for c in later_clauses(session, round_)}:
         raise Invalid(_("Choose a clause of the next version of the text."), "answer_clause")
     disposition = session.scalar(select(Disposition).where(Disposition.comment_id == comment.id))
@@ -77,6 +91,7 @@ def record_disposition(
         session.add(disposition)
     disposition.kind, disposition.observation = kind, observation
     disposition.answer_clause_id = answer_clause_id
+    disposition.duplicate_of_id = duplicate_of.id if duplicate_of is not None else None
     disposition.updated_at = now
     audit.record(session, actor=actor, action=action, subject=disposition, summary=kind.value, comment_id=comment.id)
     session.flush()

@@ -92,6 +92,9 @@ class NewDraftForm(ClausesForm):
     """A draft's title and its first version: typed rows or a Markdown file."""
 
     title = StringField(_l("Title of the draft"), validators=[DataRequired(), Length(max=200)])
+    reference = StringField(
+        _l("Document reference (optional, e.g. ISO/IEC DIS 27099)"), validators=[Optional(), Length(max=60)]
+    )
     file = FileField(
         _l("Or import the first version from a Markdown file"),
         validators=[
@@ -114,3 +117,9 @@ class ImportForm(BaseForm):
         ],
     )
     note = TextAreaField(_l("What changed (optional note)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReferenceForm(BaseForm):
+    """The draft's document reference: the comment table's sheet title and header."""
+
+    reference = StringField(_l("Document reference"), validators=[Optional(), Length(max=60)])

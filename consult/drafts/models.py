@@ -22,6 +22,8 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The document reference committees use ("ISO/IEC DIS 27099"): the comment table's sheet title.
+    reference: Mapped[str] = mapped_column(String(60), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

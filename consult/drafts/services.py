@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from consult import audit, policy
 from consult.auth.models import User
 from consult.consultations.models import Consultation
-from consult.drafts.importer import ClauseText, parse_markdown
+from consult.drafts.importer import ClauseText, parse_markdown, trim_body
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.errors import Invalid
 from consult.markup import render_markdown
@@ -30,15 +30,34 @@ def new_clause_key() -> str:
     return secrets.token_hex(8)
 
 
-def create_draft(session: Session, *, actor: User, consultation: Consultation, title: str) -> Draft:
+def create_draft(
+    session: Session, *, actor: User, consultation: Consultation, title: str, reference: str = ""
+) -> Draft:
     """Add a draft (a norm document) to a consultation; its versions follow."""
     policy.require(actor, Permission.DRAFT_MANAGE)
     title = title.strip()
     if not title:
         raise Invalid(_("Give the draft a title."), "title")
-    draft = Draft(consultation_id=consultation.id, title=title, created_by_id=actor.id)
+    draft = Draft(
+        consultation_id=consultation.id, title=title, reference=_check_reference(reference), created_by_id=actor.id
+    )
     session.add(draft)
     audit.record(session, actor=actor, action="draft.create", subject=draft, summary=title)
+    return draft
+
+
+def _check_reference(reference: str) -> str:
+    reference = " ".join(reference.split())
+    if len(reference) > 60:
+        raise Invalid(_("A document reference may have at most 60 characters."), "reference")
+    return reference
+
+
+def set_reference(session: Session, *, actor: User, draft: Draft, reference: str) -> Draft:
+    """Set the document reference committees know the draft by ("ISO/IEC DIS 27099")."""
+    policy.require(actor, Permission.DRAFT_MANAGE)
+    draft.reference = _check_reference(reference)
+    audit.record(session, actor=actor, action="draft.reference", subject=draft, summary=draft.reference)
     return draft
 
 
@@ -104,8 +123,8 @@ def create_version(
                 position=position,
                 number=clause.number.strip(),
                 heading=clause.heading.strip(),
-                body=clause.body.strip(),
-                body_html=render_markdown(clause.body.strip()),
+                body=trim_body(clause.body),
+                body_html=render_markdown(trim_body(clause.body)),
             )
         )
     session.flush()

@@ -14,10 +14,10 @@ from consult import policy
 from consult.consultations.models import Consultation
 from consult.db import get_session
 from consult.drafts import bp, services
-from consult.drafts.forms import POSITION_STEP, ClausesForm, ImportForm, NewDraftForm
+from consult.drafts.forms import POSITION_STEP, ClausesForm, ImportForm, NewDraftForm, ReferenceForm
 from consult.drafts.importer import MAX_BYTES, MarkdownImportError
 from consult.drafts.models import Clause, Draft, DraftVersion
-from consult.errors import Conflict
+from consult.errors import Conflict, Invalid
 from consult.markup import safe_html
 from consult.policy import Permission
 from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
@@ -70,9 +70,31 @@ def detail(draft_id: int):
             .group_by(Clause.version_id)
         ).all()
     )
+    reference_form = ReferenceForm(formdata=None, data={"reference": draft.reference})
     return render_template(
-        "drafts/detail.html", draft=draft, consultation=consultation, versions=versions, counts=counts
+        "drafts/detail.html",
+        draft=draft,
+        consultation=consultation,
+        versions=versions,
+        counts=counts,
+        reference_form=reference_form,
     )
+
+
+@bp.route("/drafts/<int:draft_id>/reference", methods=["POST"])
+@permission_required(Permission.DRAFT_MANAGE)
+def set_reference(draft_id: int):
+    """Set the draft's document reference (the comment table's sheet title)."""
+    db = get_session()
+    draft, _consultation = _draft_or_404(db, draft_id)
+    form = ReferenceForm()
+    if not form.validate():
+        raise Invalid(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    commit_or_refuse(
+        lambda: services.set_reference(db, actor=current_actor(), draft=draft, reference=form.reference.data or ""),
+        success=_("Document reference saved."),
+    )
+    return redirect(url_for("drafts.detail", draft_id=draft.id))
 
 
 @bp.route("/versions/<int:version_id>")
@@ -160,7 +182,11 @@ def create(consultation_id: int):
 
             def create_draft() -> Draft:
                 draft = services.create_draft(
-                    db, actor=current_actor(), consultation=consultation, title=form.title.data
+                    db,
+                    actor=current_actor(),
+                    consultation=consultation,
+                    title=form.title.data,
+                    reference=form.reference.data or "",
                 )
                 if upload:
                     services.import_version(

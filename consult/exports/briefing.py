@@ -59,6 +59,7 @@ class ClauseBrief:
     clause: Clause | None  # None: general comments
     by_group: dict[int, list[Position]] = field(default_factory=dict)
     objections: int = 0
+    answered: int = 0
 
     @property
     def total(self) -> int:
@@ -112,6 +113,7 @@ def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> Round
         else:
             by_org[_("Not attributed (%(group)s)", group=comment.stakeholder_group.name)] += 1
         answered += disposition is not None
+        brief.answered += disposition is not None
         if ack is not None and ack.kind is AcknowledgementKind.OBJECTION:
             brief.objections += 1
             objections += 1
@@ -124,26 +126,3 @@ def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> Round
     ]
     total = sum(by_group.values())
     return RoundBrief(round_, groups, ordered, charts, total, answered, objections)
-
-
-def render_pdf(html: str, static_folder: str) -> bytes:
-    """The briefing page as PDF (WeasyPrint); only files under `static_folder` (and data: URLs)
-    may be fetched, so rendering never reaches the network."""
-    from pathlib import Path
-    from urllib.parse import unquote, urlsplit
-
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
-
-    root = Path(static_folder).resolve()
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("file:") and root not in Path(unquote(urlsplit(url).path)).resolve().parents:
-                raise ValueError(f"refusing to fetch {url}")
-            return super().fetch(url, headers)
-
-    fetcher = LocalFetcher(allowed_protocols=("file", "data"))
-    stylesheet = CSS(filename=str(root / "css" / "briefing-print.css"), url_fetcher=fetcher)
-    document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet])

@@ -9,4 +9,4 @@ from consult.forms import BaseForm
 
 
 class ImportForm(BaseForm):
-    sheet = FileField(_l("Filled-in comment sheet (XLSX)"), validators=[FileRequired()])
+    sheet = FileField(_l("Comment table (XLSX workbook or Word .docx)"), validators=[FileRequired()])

@@ -1,16 +1,24 @@
-"""Import of comments from an ISO-style XLSX sheet, filled offline by a delegation.
+"""Import of comment tables in the ISO layout: an XLSX sheet or a Word table (`isotable`).
 
-All or nothing: every row is checked (clause exists, type known, round open, the importer may
-speak for the organisation named) and every problem is listed with its row number; the
-comments are stored only when no row has a problem, in the caller's one transaction.
+Two imports, both all or nothing (every row is checked and every problem listed with its row;
+the caller commits only when none was found):
+
+- a participant imports their organisation's comments into an open round, as submitted
+  comments (`import_comments`), numbered at submission like comments written on the page;
+- the secretariat imports a compiled table of many organisations into an open or closed round
+  (`import_compiled`, in `compiled.py`): each MB/NC code is mapped to an organisation, the
+  table's own numbers are kept, and its observations are recorded as dispositions (not
+  released).
+
+Texts are kept exactly as written (line breaks, trailing spaces); a clause reference is
+resolved against the round's text (`drafts.references`) and kept as written when it says more
+than a clause number.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,141 +32,225 @@ from consult.comments import services as comments
 from consult.comments.models import Attribution, Comment, CommentType
 from consult.db import utcnow
 from consult.drafts.models import Clause
+from consult.drafts.references import ClauseIndex
 from consult.errors import DomainError, Invalid
-from consult.exports.services import header
+from consult.exports import isotable
 from consult.policy import Permission
 from consult.rounds.models import Round
 
 MAX_ROWS = 5_000
 TYPE_WORDS = {
-    "general": CommentType.GENERAL,
-    "ge": CommentType.GENERAL,
-    "technical": CommentType.TECHNICAL,
-    "te": CommentType.TECHNICAL,
-    "editorial": CommentType.EDITORIAL,
-    "ed": CommentType.EDITORIAL,
+    **dict.fromkeys(("ge", "g", "gen", "general"), CommentType.GENERAL),
+    **dict.fromkeys(("te", "t", "tech", "technical", "substantive", "substantial", "major"), CommentType.TECHNICAL),
+    **dict.fromkeys(("ed", "e", "edit", "editorial", "typo", "typographical", "minor"), CommentType.EDITORIAL),
 }
 
 
 @dataclass
 class Problem:
-    row: int  # as the spreadsheet numbers it (the header is row 1)
+    row: int  # as the file numbers it (0: the whole file)
     reason: str
 
 
 class ImportRefused(Invalid):
-    """The sheet has problems; nothing was imported."""
+    """The table has problems; nothing was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(_("Nothing was imported: %(n)d problems.", n=len(problems)))
         self.problems = problems
 
 
-def template_file(round_: Round, session: Session) -> Any:
-    """An empty sheet with the template's columns and a row of example values."""
-    from openpyxl import Workbook
+@dataclass
+class Checked:
+    """One row of the table, checked: what the comment will hold."""
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Comments"
-    sheet.append(header())
-    first = session.scalar(
-        select(Clause.number).where(Clause.version_id == round_.version_id).order_by(Clause.position).limit(1)
+    row: int
+    clause_key: str | None
+    other_clause_keys: tuple[str, ...]
+    clause_ref: str | None
+    type: CommentType
+    body: str
+    proposed_change: str
+    line_number: str
+    paragraph: str
+    mb: str  # the MB/NC cell as written
+    number: str  # the number column as written ("" when the table has none)
+    observation: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read(data: bytes) -> isotable.Table:
+    """The table in `data`, or ImportRefused saying why it cannot be read."""
+    try:
+        table = isotable.read_table(data, MAX_ROWS)
+    except isotable.TableError as exc:
+        if str(exc) == "too many rows":
+            raise ImportRefused([Problem(exc.row, _("A table may hold at most %(n)d comments.", n=MAX_ROWS))]) from None
+        if str(exc) == "no heading row":
+            raise ImportRefused(
+                [
+                    Problem(
+                        0,
+                        _(
+                            "No row of column headings was found (such as “MB/NC”, “Clause/Subclause”, "
+                            "“Type of comment”, “Comments”, “Proposed change”). Use the ISO comment template."
+                        ),
+                    )
+                ]
+            ) from None
+        raise ImportRefused(
+            [Problem(0, _("This file is neither an XLSX workbook nor a Word document. Use the ISO comment template."))]
+        ) from None
+    if not table.rows:
+        raise ImportRefused([Problem(table.header_row + 1, _("The table holds no comments."))])
+    return table
+
+
+def clause_index(session: Session, round_: Round) -> ClauseIndex:
+    return ClauseIndex(
+        list(
+            session.execute(
+                select(Clause.key, Clause.number, Clause.heading, Clause.position).where(
+                    Clause.version_id == round_.version_id
+                )
+            )
+        )
     )
-    example = [_("Your organisation"), "", first or "", "", "technical", _("Your comment"), _("Your proposed text"), ""]
-    for col, value in enumerate(example, start=1):
-        sheet.cell(row=2, column=col, value=value).data_type = "s"
-    spool = tempfile.SpooledTemporaryFile()  # noqa: SIM115 (streamed, then closed)
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def type_of(text: str) -> CommentType | None:
+    """The type a "Type of comment" cell names: ge/te/ed and the words committees use."""
+    from consult.comments.forms import TYPE_LABELS
+
+    word = text.strip().casefold().rstrip(".")
+    if word in TYPE_WORDS:
+        return TYPE_WORDS[word]
+    for kind, label in TYPE_LABELS.items():
+        if word == str(label).casefold():
+            return kind
+    return None
+
+
+def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) -> Checked | None:
+    """The fields every import checks; problems are added to `reasons`."""
+    cells = row.cells
+    body = cells.get("comment", "")
+    proposed = cells.get("proposed", "")
+    clause_text = cells.get("clause", "")
+    resolved = index.resolve(clause_text)
+    for part in resolved.unknown:
+        reasons.append(_("there is no clause “%(clause)s” in the text under comment", clause=part[:60]))
+    primary = resolved.primary
+    # Kept as written unless it is just the clause's number (then the number says it).
+    clause_ref = None if primary is not None and clause_text == index.number_of[primary] else clause_text
+    comment_type = type_of(cells.get("type", ""))
+    if comment_type is None:
+        if "type" not in cells:
+            comment_type = CommentType.GENERAL if primary is None else CommentType.TECHNICAL
+        else:
+            reasons.append(_("the type of comment must be ge, te or ed (general, technical, editorial)"))
+    if not body.strip():
+        reasons.append(_("the comment is empty"))
+    elif len(body) > comments.MAX_BODY or len(proposed) > comments.MAX_BODY:
+        reasons.append(_("a comment may have at most %(n)d characters", n=comments.MAX_BODY))
+    line, paragraph = cells.get("line", ""), cells.get("paragraph", "")
+    if len(line) > comments.MAX_LINE:
+        reasons.append(_("a line number may have at most %(n)d characters", n=comments.MAX_LINE))
+    if len(paragraph) > comments.MAX_PARAGRAPH:
+        reasons.append(_("a paragraph, figure or table may have at most %(n)d characters", n=comments.MAX_PARAGRAPH))
+    if clause_ref is not None and len(clause_ref) > 200:
+        reasons.append(_("a clause reference may have at most 200 characters"))
+    if reasons or comment_type is None:
+        return None
+    return Checked(
+        row=row.row,
+        clause_key=primary,
+        other_clause_keys=tuple(resolved.others),
+        clause_ref=clause_ref,
+        type=comment_type,
+        body=body,
+        proposed_change=proposed,
+        line_number=line,
+        paragraph=paragraph,
+        mb=cells.get("mb", ""),
+        number=cells.get("number", ""),
+        observation=cells.get("observation", ""),
+    )
+
+
+def _speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
+    """Whether an MB/NC cell names `organisation` (its name, its code, or its code and a number);
+    and the number it holds after the code ("" if none)."""
+    text = cell.strip()
+    if not text or text.casefold() == organisation.name.casefold():
+        return True, ""
+    code = organisation.member_code.casefold()
+    folded = text.casefold()
+    if code and folded == code:
+        return True, ""
+    if code and folded.startswith(code) and not folded[len(code)].isalpha():
+        return True, text
+    return False, ""
 
 
 def import_comments(
     session: Session, *, actor: User, round_: Round, data: bytes, now: datetime | None = None
 ) -> list[Comment]:
-    """Check every row of the sheet and, when all are fine, store them as submitted comments."""
-    from openpyxl import load_workbook
-
+    """Check every row and, when all are fine, store them as the actor's organisation's
+    submitted comments (a table imported twice stores nothing the second time)."""
     policy.require(actor, Permission.COMMENT_CREATE)
     now = now or utcnow()
-    problems: list[Problem] = []
     if actor.organisation_id is None:
         raise ImportRefused([Problem(0, _("Only people who speak for an organisation can import comments."))])
     if not round_.is_open(now):
         raise ImportRefused([Problem(0, _("This round is not open for comments."))])
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on files that are not workbooks
-        raise ImportRefused([Problem(0, _("This file is not an XLSX workbook. Use the template."))]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        first = [_text(v) for v in next(lines, ())][:8]
-        if [v.lower() for v in first] != [h.lower() for h in header()]:
-            raise ImportRefused([Problem(1, _("The first row must hold the template's column headings."))])
-        organisation = session.get(Organisation, actor.organisation_id)
-        clauses = {
-            number: key
-            for number, key in session.execute(
-                select(Clause.number, Clause.key).where(Clause.version_id == round_.version_id)
-            )
-        }
-        accepted: list[tuple[int, comments.CommentInput]] = []
-        for n, values in enumerate(lines, start=2):
-            cells = [_text(v) for v in (list(values) + [None] * 8)[:8]]
-            if not any(cells):
-                continue
-            if n - 1 > MAX_ROWS:
-                problems.append(Problem(n, _("A sheet may hold at most %(n)d comments.", n=MAX_ROWS)))
-                break
-            org, _number, clause, paragraph, kind, body, change, _observations = cells
-            reasons = []
-            if org.casefold() != organisation.name.casefold():
-                reasons.append(_("you cannot speak for the organisation “%(org)s”", org=org or "—"))
-            if clause.lower() in ("", "general", _("general").lower()):
-                key = None
-            elif clause in clauses:
-                key = clauses[clause]
-            else:
-                key = None
-                reasons.append(_("there is no clause “%(clause)s” in the text under comment", clause=clause))
-            comment_type = TYPE_WORDS.get(kind.lower())
-            if comment_type is None:
-                reasons.append(_("the type must be general, technical or editorial (ge, te, ed)"))
-            if not body:
-                reasons.append(_("the comment is empty"))
-            elif len(body) > comments.MAX_BODY or len(change) > comments.MAX_BODY:
-                reasons.append(_("a comment may have at most %(n)d characters", n=comments.MAX_BODY))
-            if reasons:
-                problems.append(Problem(n, "; ".join(reasons)))
-                continue
-            if paragraph:
-                body = _("Paragraph %(p)s: %(body)s", p=paragraph, body=body)
-            accepted.append((n, comments.CommentInput(key, comment_type, body, change, Attribution.ORGANISATION)))
-    finally:
-        workbook.close()
+    table = read(data)
+    organisation = session.get(Organisation, actor.organisation_id)
+    index = clause_index(session, round_)
+    problems: list[Problem] = []
+    accepted: list[tuple[Checked, str]] = []
+    for row in table.rows:
+        reasons: list[str] = []
+        ours, number_in_mb = _speaks_for(row.cells.get("mb", ""), organisation)
+        if not ours:
+            reasons.append(_("you cannot speak for “%(org)s”", org=row.cells.get("mb", "")[:60]))
+        if row.cells.get("observation", "").strip():
+            reasons.append(_("observations of the secretariat are written by the secretariat: leave that column empty"))
+        checked = check_row(row, index, reasons)
+        if reasons:
+            problems.append(Problem(row.row, "; ".join(reasons)))
+            continue
+        accepted.append((checked, row.cells.get("number", "") or number_in_mb))
     if problems:
         raise ImportRefused(problems)
-    if not accepted:
-        raise ImportRefused([Problem(2, _("The sheet holds no comments."))])
     digest = hashlib.sha256(data).hexdigest()[:40]
     stored = []
-    for n, item in accepted:
+    for item, source_number in accepted:
+        data_ = comments.CommentInput(
+            item.clause_key,
+            item.type,
+            item.body,
+            item.proposed_change,
+            Attribution.ORGANISATION,
+            line_number=item.line_number,
+            paragraph=item.paragraph,
+            clause_ref=item.clause_ref,
+            other_clause_keys=item.other_clause_keys,
+            source_number=source_number[:40],
+        )
         try:
             comment, _created = comments.save_comment(
-                session, actor=actor, round_=round_, data=item, nonce=f"xlsx-{digest}-{n}", submit=True, now=now
+                session,
+                actor=actor,
+                round_=round_,
+                data=data_,
+                nonce=f"table-{digest}-{item.row}",
+                submit=True,
+                now=now,
+                exact=True,
             )
         except DomainError as exc:
-            problems.append(Problem(n, str(exc)))
+            problems.append(Problem(item.row, str(exc)))
             continue
         stored.append(comment)
     if problems:

@@ -1,180 +1,35 @@
-"""The comment table as the viewer may see it, read in keyset batches, and its serialisations.
-
-Every row comes from `policy.comment_visibility` (the same condition as the round page) and
-every disposition through `policy.disposition_visibility`; authorship is shown at the level the
-viewer may see (`policy.can_see_attribution`). Rows are read `BATCH` at a time so an export of
-any size holds one batch in memory.
-"""
+"""The comment table's serialisations: CSV (formula injection neutralised), JSON with stable
+ids, and the words they use. The rows themselves, as the viewer may see them, come from
+`consult.exports.rows`; the ISO form (XLSX, Word) from `consult.exports.isoform`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from consult import policy
-from consult.auth.models import Organisation, StakeholderGroup, User
-from consult.comments.models import Comment
-from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause
+from consult.exports.rows import ExportRow, rows
 from consult.rounds.models import Round
 
-BATCH = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+
+
+
 def header() -> list[str]:
-    """The ISO/IEC commenting template's columns."""
-    return [
-        _("Organisation"),
-        _("Number"),
-        _("Clause"),
-        _("Paragraph"),
-        _("Type"),
-        _("Comment"),
-        _("Proposed change"),
-        _("Observations (disposition)"),
-    ]
+    """The CSV's columns: the ISO/IEC template's eight, then what a spreadsheet user needs besides."""
+    from consult.exports.isoform import headings
 
-
-@dataclass
-class ExportRow:
-    id: int
-    round_id: int
-    clause_key: str | None
-    clause_id: int | None
-    clause_number: str
-    clause_heading: str
-    type: str
-    body: str
-    proposed_change: str
-    status: str
-    attribution_shown: str  # "person" | "organisation" | "group"
-    organisation: str
-    author: str
-    group: str
-    disposition_id: int | None
-    disposition_kind: str
-    observation: str
-    answer_clause_id: int | None
-    released: bool
-    acknowledgement: str
-    acknowledgement_reason: str
-
-    @property
-    def who(self) -> str:
-        return self.organisation if self.attribution_shown != "group" else self.group
-
-    def observations(self, labels: dict) -> str:
-        if not self.disposition_kind:
-            return ""
-        label = str(labels.get(self.disposition_kind, self.disposition_kind))
-        return f"{label}: {self.observation}" if self.observation else label
-
-
-def rows(round_: Round, viewer: Any, now: Any, batch: int = BATCH) -> Iterator[ExportRow]:
-    """Every comment of `round_` that `viewer` sees on the round page, in document order.
-
-    The statement is built now (with the viewer's visibility); the rows are read later, in
-    keyset batches, on a session of their own that is closed when the iteration ends.
-    """
-    from consult.db import database
-
-    stmt = _statement(round_, viewer, now, batch)
-    return _iterate(database(), stmt, round_.id, policy.as_viewer(viewer), batch)
-
-
-def _statement(round_: Round, viewer: Any, now: Any, batch: int) -> Any:
-    clause = aliased(Clause)
-    stmt = (
-        select(
-            Comment.id,
-            Comment.clause_position,
-            Comment.clause_key,
-            Comment.type,
-            Comment.body,
-            Comment.proposed_change,
-            Comment.status,
-            Comment.attribution,
-            Comment.author_id,
-            Comment.organisation_id,
-            clause.id.label("clause_id"),
-            clause.number.label("clause_number"),
-            clause.heading.label("clause_heading"),
-            Organisation.name.label("organisation_name"),
-            User.display_name.label("author_name"),
-            StakeholderGroup.name.label("group_name"),
-            Disposition.id.label("disposition_id"),
-            Disposition.kind.label("disposition_kind"),
-            Disposition.observation,
-            Disposition.answer_clause_id,
-            Disposition.released_at,
-            Acknowledgement.kind.label("ack_kind"),
-            Acknowledgement.reason.label("ack_reason"),
-        )
-        .join(Organisation, Organisation.id == Comment.organisation_id)
-        .join(User, User.id == Comment.author_id)
-        .join(StakeholderGroup, StakeholderGroup.id == Comment.stakeholder_group_id)
-        .outerjoin(clause, and_(clause.version_id == round_.version_id, clause.key == Comment.clause_key))
-        .outerjoin(Disposition, and_(Disposition.comment_id == Comment.id, policy.disposition_visibility(viewer)))
-        .outerjoin(Acknowledgement, Acknowledgement.disposition_id == Disposition.id)
-        .where(Comment.round_id == round_.id, policy.comment_visibility(viewer, now))
-        .order_by(Comment.clause_position, Comment.id)
-        .limit(batch)
-    )
-    return stmt
-
-
-def _iterate(db: Any, stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
-    session = db.new_session(read_only=True)
-    try:
-        yield from _batches(session, stmt, round_id, viewer, batch)
-    finally:
-        session.rollback()
-        session.close()
-
-
-def _batches(session: Session, stmt: Any, round_id: int, viewer: Any, batch: int) -> Iterator[ExportRow]:
-    after = None
-    while True:
-        page = stmt if after is None else stmt.where(tuple_(Comment.clause_position, Comment.id) > tuple_(*after))
-        found = session.execute(page).all()
-        for r in found:
-            shown = policy.attribution_shown(viewer, r).value
-            yield ExportRow(
-                id=r.id,
-                round_id=round_id,
-                clause_key=r.clause_key,
-                clause_id=r.clause_id,
-                clause_number=r.clause_number or "",
-                clause_heading=r.clause_heading or "",
-                type=r.type.value,
-                body=r.body,
-                proposed_change=r.proposed_change,
-                status=r.status.value,
-                attribution_shown=shown,
-                organisation=r.organisation_name if shown != "group" else "",
-                author=r.author_name if shown == "person" else "",
-                group=r.group_name,
-                disposition_id=r.disposition_id,
-                disposition_kind=r.disposition_kind.value if r.disposition_kind else "",
-                observation=r.observation or "",
-                answer_clause_id=r.answer_clause_id,
-                released=r.released_at is not None,
-                acknowledgement=r.ack_kind.value if r.ack_kind else "",
-                acknowledgement_reason=r.ack_reason or "",
-            )
-        if len(found) < batch:
-            return
-        after = (found[-1].clause_position, found[-1].id)
+    return [*headings(), _("Disposition"), _("Organisation"), _("Stakeholder group"), _("Comment id")]
 
 
 def neutralise(value: Any) -> Any:
@@ -192,27 +47,31 @@ class Labels:
     kinds: dict[str, str]
     types: dict[str, str]
     general: str
+    cell_kinds: dict[str, str] = field(default_factory=dict)  # how an observation cell names a kind
+    general_clause: str = "General"  # the clause cell of a general comment
 
 
-def labels(kinds: dict, types: dict) -> Labels:
+def labels(kinds: dict, types: dict, cell_kinds: dict | None = None) -> Labels:
     return Labels(
         header(),
         {k.value: str(v) for k, v in kinds.items()},
         {k.value: str(v) for k, v in types.items()},
         _("general"),
+        {k.value: str(v) for k, v in (cell_kinds or kinds).items()},
+        _("General"),
     )
 
 
 def table_row(row: ExportRow, words: Labels) -> list[Any]:
+    """A CSV line: the ISO form's eight cells, the disposition, organisation, group and id."""
+    from consult.exports.isoform import cells
+
     return [
-        row.who,
+        *cells(row, words),
+        words.kinds.get(row.disposition_kind, row.disposition_kind),
+        row.organisation,
+        row.group,
         row.id,
-        row.clause_number or words.general,
-        "",
-        words.types.get(row.type, row.type),
-        row.body,
-        row.proposed_change,
-        row.observations(words.kinds),
     ]
 
 
@@ -229,37 +88,6 @@ def csv_chunks(rows_: Iterator[ExportRow], words: Labels) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def xlsx_file(rows_: Iterator[ExportRow], words: Labels, title: str) -> Any:
-    """The XLSX workbook in a temporary file (write-only mode: rows go straight to disk)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-
-    def cells(values: list[Any]) -> list[Any]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-            out.append(cell)
-        return out
-
-    sheet.append(cells(words.header))
-    for row in rows_:
-        sheet.append(cells(table_row(row, words)))
-    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (streamed, then closed)
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
-    return cleaned or "Comments"
 
 
 def file_chunks(spool: Any, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -315,6 +143,7 @@ def _json_comment(row: ExportRow) -> dict[str, Any]:
             "released": row.released,
             "acknowledgement": row.acknowledgement or None,
             "acknowledgement_reason": row.acknowledgement_reason,
+            "duplicate_of": row.duplicate_of_id,
         }
     return {
         "id": row.id,
@@ -322,6 +151,13 @@ def _json_comment(row: ExportRow) -> dict[str, Any]:
         "clause_id": row.clause_id,
         "clause_key": row.clause_key,
         "clause_number": row.clause_number or None,
+        "clause_ref": row.clause_ref,
+        "other_clause_keys": row.other_clause_keys,
+        "number": row.number or None,
+        "mb_code": row.member_code or None,
+        "source_number": row.source_number or None,
+        "line_number": row.line_number or None,
+        "paragraph": row.paragraph or None,
         "type": row.type,
         "status": row.status,
         "body": row.body,

@@ -3,7 +3,7 @@
 It claims due rows by id (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers),
 renders each for its recipient with the renderer its room registered (`consult.mail.render`:
 a digest shows what the recipient may see at that moment), sends them
-over one SMTP connection for the run (`consult.smtp`), and records each row sent right after
+over one SMTP connection for the run (`consult.mail.smtp`), and records each row sent right after
 the server accepted it and before the next message's content goes out, so a sender killed half
 way re-sends at most the one message it was sending. The next message is rendered while the
 server takes the current one. Errors are recorded on the row and retried with exponential

@@ -28,6 +28,8 @@ class RoundStep(enum.StrEnum):
     AWAITS_PUBLISHER = "awaits_publisher"
     ARCHIVE = "archive"
     DISPOSITIONS = "dispositions"  # the round has (or will have) the secretariat's answers
+    DISPOSITION_TABLE = "disposition_table"  # the secretariat records answers in the ISO table
+    IMPORT_COMPILED = "import_compiled"  # the secretariat imports a compiled comment table
 
 
 def round_steps(user: Any, round_: Any, phase: Phase) -> frozenset[RoundStep]:
@@ -37,6 +39,10 @@ def round_steps(user: Any, round_: Any, phase: Phase) -> frozenset[RoundStep]:
         steps.add(RoundStep.DISPOSITIONS)
     if not authenticated(user):
         return frozenset(steps)
+    if has_permission(user, Permission.DISPOSITION_MANAGE):
+        steps.add(RoundStep.DISPOSITION_TABLE)
+        if phase in (Phase.OPEN, Phase.CLOSED):
+            steps.add(RoundStep.IMPORT_COMPILED)
     if phase is Phase.DRAFT and can(user, Permission.ROUND_PREPARE):
         steps.add(RoundStep.SUBMIT)
     if phase is Phase.PENDING_APPROVAL:

@@ -142,3 +142,24 @@ def test_duplicate_group_is_refused(app, session, people, login_as):
     fresh(session)
     assert industry.slug == "industry"
     assert actions(session) == []
+
+
+def test_the_mb_nc_code_is_set_on_the_organisations_page(app, session, people, login_as):
+    organiser = sign_in(app, login_as, session, people, "organiser")
+    industry = people.organisations["industry"]
+    url = f"/admin/organisations/{industry.id}"
+    page = organiser.get(url).get_data(as_text=True)
+    assert 'name="mb_code"' in page and "MB/NC code" in page
+    data = {"name": industry.name, "country": "", "group": industry.stakeholder_group_id}
+    assert post(organiser, url, {**data, "mb_code": "ecma"}).status_code == 302
+    assert fresh(session).get(Organisation, industry.id).mb_code == "ECMA"  # in capitals
+    for bad, message in (("EC MA", "Use letters and digits"), ("-X", "Use letters and digits"),
+                         ("A" * 17, "16")):  # fmt: skip
+        response = post(organiser, url, {**data, "mb_code": bad})
+        assert response.status_code == 400 and message in response.get_data(as_text=True), bad
+    other = people.organisations["igo"]
+    taken = {"name": other.name, "country": "", "group": other.stakeholder_group_id, "mb_code": "Ecma"}
+    response = post(organiser, f"/admin/organisations/{other.id}", taken)
+    assert response.status_code == 400 and "already has the MB/NC code ECMA" in response.get_data(as_text=True)
+    assert post(organiser, url, {**data, "mb_code": ""}).status_code == 302  # removed: the country code stands in
+    assert fresh(session).get(Organisation, industry.id).mb_code is None

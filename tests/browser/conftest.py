@@ -74,6 +74,13 @@ def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str]]:
         )
         keyboard_round.title = "Keyboard round"
         ids["keyboard_round"] = keyboard_round.id
+        # A closed round with comments for the disposition table's journey.
+        table_round = factories.make_round(session, factories.Phase.CLOSED, clauses=2)
+        people.organisations["governments"].mb_code = "KR"
+        for n, (author, clause) in enumerate([("participant:governments", "k1"), ("participant:industry", "k1"),
+                                              ("participant:governments", "k2")]):  # fmt: skip
+            factories.make_comment(session, table_round, people[author], clause, body=f"Table comment {n + 1}")
+        ids["table_round"] = table_round.id
         session.commit()
         session.close()
     app.extensions["consult.db"].engine.dispose()

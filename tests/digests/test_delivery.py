@@ -27,7 +27,8 @@ from consult.mail.sender import deliver
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import html_of, text_of
 from tests.factories import make_comment, make_consultation, make_round, make_user
-from tests.support import fresh, post
+from tests.support.clients import post
+from tests.support.state import fresh
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from consult.comments.models import CommentStatus
+from consult.db import utcnow
 from consult.digests import preferences, schedule
 from consult.digests.models import DigestFrequency, EmailPreference
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.rounds.models import Phase, Preset
 from tests.digests.helpers import html_of, later, run_digests, text_of
 from tests.factories import make_comment, make_round
-from tests.support import fresh
+from tests.support.state import fresh
 
 
 def _daily(session, *users):
@@ -100,12 +103,14 @@ def test_consecutive_digests_neither_skip_nor_repeat(app, session, people, smtp)
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     make_comment(session, round_, people["participant:governments"], body="FIRST comment")
     session.commit()
-    run_digests(app, session)
+    # Noon, so that "two hours later" is the same day whenever the suite runs.
+    noon = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    run_digests(app, session, now=noon)
     make_comment(session, round_, people["participant:industry"], body="SECOND comment")
     session.commit()
-    run_digests(app, session, now=later(0.1))  # same day: not due again
+    run_digests(app, session, now=noon + timedelta(hours=2))  # same day: not due again
     assert len(smtp.to(reader.email)) == 1
-    run_digests(app, session, now=later(1))
+    run_digests(app, session, now=noon + timedelta(days=1))
     first, second = smtp.to(reader.email)
     assert "FIRST comment" in text_of(first) and "SECOND comment" not in text_of(first)
     assert "SECOND comment" in text_of(second) and "FIRST comment" not in text_of(second)

@@ -16,7 +16,8 @@ from consult.rounds import services as round_services
 from consult.rounds.models import Phase, Round
 from tests.digests.helpers import text_of
 from tests.factories import make_comment, make_round, make_user
-from tests.support import fresh, post
+from tests.support.clients import post
+from tests.support.state import fresh
 
 
 def test_rejection_tells_the_author_with_the_reason(app, session, people, smtp):

@@ -79,3 +79,41 @@ def test_every_problem_is_reported_at_once():
 
 def test_too_large():
     assert problems(b"# 1 A\n" + b"x" * MAX_BYTES) == ["the file is larger than 1000 kB"]
+
+
+def test_front_matter_annexes_and_lettered_numbers_become_clauses():
+    clauses = parse_markdown(
+        "# Information security — Disclosure\n\nDraft.\n\n## Foreword\n\nISO is a federation.\n\n"
+        "## Introduction\n\nWhy.\n\n## 1 Scope\n\nThis.\n\n## 6.1.1A Channels\n\nText.\n\n## 13a Embargo\n\nText.\n\n"
+        "## Annex A (informative) Example policy\n\nExample.\n\n### A.1 Policy text\n\nText.\n\n"
+        "## Appendix B: Formats\n\nFields.\n\n## Bibliography\n\n[1] A book\n"
+    )
+    assert [(c.number, c.heading) for c in clauses] == [
+        ("Title", "Information security — Disclosure"),
+        ("Foreword", ""),
+        ("Introduction", ""),
+        ("1", "Scope"),
+        ("6.1.1A", "Channels"),
+        ("13a", "Embargo"),
+        ("Annex A", "(informative) Example policy"),
+        ("A.1", "Policy text"),
+        ("Appendix B", "Formats"),
+        ("Bibliography", ""),
+    ]
+    assert clauses[0].body == "Draft."
+
+
+def test_an_indented_code_block_may_open_a_clause():
+    clauses = parse_markdown(
+        "# 1 Commands\n\n    gpg --encrypt report.txt\n    gpg --sign report.txt\n\nThen send it.\n"
+    )
+    assert clauses[0].body == "    gpg --encrypt report.txt\n    gpg --sign report.txt\n\nThen send it."
+    from consult.markup import render_markdown
+
+    assert render_markdown(clauses[0].body).startswith("<pre><code>gpg --encrypt")
+
+
+def test_an_unnumbered_heading_after_the_title_is_still_refused():
+    assert problems("# A title\n\n## Definitions\n") == [
+        "line 3: the heading “Definitions” has no clause number (write “## 3.2 Heading”)"
+    ]

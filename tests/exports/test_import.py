@@ -54,10 +54,10 @@ def test_a_good_sheet_is_imported_as_submitted_comments(app, session, people, lo
     assert response.status_code == 302, response.get_data(as_text=True)
     fresh(session)
     stored = session.scalars(select(Comment).order_by(Comment.id)).all()
-    assert [(c.clause_key, c.type, c.body) for c in stored] == [
-        ("k1", CommentType.TECHNICAL, "First"),
-        (None, CommentType.EDITORIAL, "Paragraph 4: Second"),
-        ("k3", CommentType.GENERAL, "Third"),
+    assert [(c.clause_key, c.type, c.body, c.paragraph) for c in stored] == [
+        ("k1", CommentType.TECHNICAL, "First", ""),
+        (None, CommentType.EDITORIAL, "Second", "4"),
+        ("k3", CommentType.GENERAL, "Third", ""),
     ]
     assert {c.author_id for c in stored} == {people["participant:governments"].id}
     # The same sheet again stores nothing twice.
@@ -84,9 +84,9 @@ def test_a_sheet_full_of_bad_rows_imports_nothing_and_lists_every_row(app, sessi
     assert count(session) == 0
     assert "Nothing was imported: 5 problems." in text
     for row, reason in [
-        (3, "you cannot speak for the organisation"),
+        (3, "you cannot speak for “industry org”"),
         (4, "there is no clause “99”"),
-        (5, "the type must be general, technical or editorial"),
+        (5, "the type of comment must be ge, te or ed"),
         (6, "the comment is empty"),
         (7, "there is no clause “9”"),
     ]:
@@ -103,7 +103,9 @@ def test_nothing_is_imported_into_a_closed_round_or_from_a_file_that_is_not_a_sh
     response = upload(client, closed.id, sheet([[org, None, "1", None, "te", "Late", None]]))
     assert response.status_code == 400 and "not open for comments" in response.get_data(as_text=True)
     response = upload(client, open_.id, b"not a workbook")
-    assert response.status_code == 400 and "not an XLSX workbook" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "neither an XLSX workbook nor a Word document" in response.get_data(
+        as_text=True
+    )
     assert count(session) == 0
 
 
@@ -116,4 +118,6 @@ def test_staff_cannot_import_and_the_template_downloads(app, session, people, lo
     template = client.get(f"/rounds/{round_.id}/import-template.xlsx")
     assert template.status_code == 200
     rows = list(load_workbook(io.BytesIO(template.get_data())).worksheets[0].iter_rows(values_only=True))
-    assert list(rows[0]) == HEADER
+    assert rows[0][0] == "Template for comments and secretariat observations"
+    assert list(rows[3]) == ["MB/NC¹", "Line number", "Clause/Subclause", "Paragraph/Figure/Table", "Type of comment²",
+                             "Comments", "Proposed change", "Observations of the secretariat"]  # fmt: skip

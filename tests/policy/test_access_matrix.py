@@ -102,6 +102,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("drafts.new_version", "POST"):            (LOGIN,  403,   403,    403,    409,    403),
     ("drafts.import_version", "GET"):          (LOGIN,  403,   403,    403,    200,    403),
     ("drafts.import_version", "POST"):         (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("drafts.set_reference", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
     # Rounds (the world's round is open, group dialogue): everyone signed in reads it; the
     # organiser prepares and asks for publication, the moderator approves, moderates, publishes.
     # 409: the step was allowed but the round is not in the phase it needs.
@@ -150,20 +151,34 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("dispositions.index", "GET"):             (404,    200,   200,    200,    200,    200),
     ("dispositions.record", "POST"):           (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("dispositions.release", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    # The disposition table (issue 13): the secretariat's; a row saved (an empty one: refused, 302 back).
+    ("dispositions.table", "GET"):             (LOGIN,  403,   403,    403,    200,    403),
+    ("dispositions.table_save", "POST"):       (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("dispositions.acknowledge", "POST"):      {"anonymous": LOGIN, **{f"participant:{g}": (ALLOWED if g == "governments" else 404) for g in GROUPS}, "focal_point": ALLOWED, "moderator": 403, "organiser": 403, "admin": 403},  # noqa: E501
     # Exports and briefings: what the viewer may see (the rows are filtered, not the page); the
     # base round is open, so anonymous visitors do not see it at all.
     ("exports.csv_export", "GET"):             (404,    200,   200,    200,    200,    200),
     ("exports.xlsx_export", "GET"):            (404,    200,   200,    200,    200,    200),
+    ("exports.docx_export", "GET"):            (404,    200,   200,    200,    200,    200),
     ("exports.json_export", "GET"):            (404,    200,   200,    200,    200,    200),
     ("exports.round_briefing", "GET"):         (404,    200,   200,    200,    200,    200),
     ("exports.round_briefing_pdf", "GET"):     (404,    200,   200,    200,    200,    200),
     ("exports.consultation_briefing", "GET"):  (200,    200,   200,    200,    200,    200),
     ("exports.consultation_briefing_pdf", "GET"): (200, 200,   200,    200,    200,    200),
+    # The briefing PDF is made as a job for someone signed in (issue 13), as they see the round;
+    # its progress page and file are theirs (and staff's): the world's job is the governments
+    # participant's.
+    ("exports.round_briefing_pdf", "POST"):    (404,    ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("exports.consultation_briefing_pdf", "POST"): (LOGIN, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("exports.briefing_job", "GET"):           by_viewer((404, 404, 404, 200, 200, 404), governments=200),
+    ("exports.briefing_job_file", "GET"):      by_viewer((404, 404, 404, 200, 200, 404), governments=200),
     # Offline import: people who speak for an organisation.
     ("exports.import_template", "GET"):        (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "GET"):           (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "POST"):          (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
+    # A compiled table of many organisations: the secretariat.
+    ("exports.import_compiled", "GET"):        (LOGIN,  403,   403,    403,    200,    403),
+    ("exports.import_compiled", "POST"):       (LOGIN,  403,   403,    403,    ALLOWED, 403),
     # Email: one's own settings; unsubscribe links (an invalid token: 404 for everyone) ...
     ("digests.preferences", "GET"):            (LOGIN,  200,   200,    200,    200,    200),
     ("digests.preferences", "POST"):           (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
@@ -462,6 +477,37 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
         {"report_id": 987654}, {},
         (LOGIN, 403, 403, 404, 403, 403),
     ),
+    # The disposition table and its rows (issue 13): the secretariat's, on rounds it sees.
+    ("dispositions.table", "GET", "a closed round"): (
+        {"round_id": "closed round"}, {},
+        (LOGIN, 403, 403, 403, 200, 403),
+    ),
+    ("dispositions.table", "GET", "a round that does not exist"): (
+        {"round_id": 987654}, {},
+        (LOGIN, 403, 403, 403, 404, 403),
+    ),
+    ("dispositions.table_save", "POST", "a comment of the closed round, noted"): (
+        {"round_id": "closed round", "comment_id": "own comment in the closed round:participant:industry"},
+        {"r{comment_id}-kind": "noted", "r{comment_id}-observation": "Noted with thanks."},
+        (LOGIN, 403, 403, 403, ALLOWED, 403),
+    ),
+    ("dispositions.table_save", "POST", "a comment of another round than the one named"): (
+        {"round_id": "published round", "comment_id": "own comment in the closed round:participant:industry"}, {},
+        (LOGIN, 403, 403, 403, 404, 403),
+    ),
+    # Briefing jobs: one that does not exist; a PDF of a round one may not see.
+    ("exports.briefing_job", "GET", "a job that does not exist"): (
+        {"job_id": 987654}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("exports.round_briefing_pdf", "POST", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (404, 404, 404, ALLOWED, ALLOWED, 404),
+    ),
+    ("exports.import_compiled", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (LOGIN, 403, 403, 403, 200, 403),
+    ),
 }  # fmt: skip
 
 
@@ -541,6 +587,7 @@ def test_access_matrix_over_objects(app, session, people, login_as, viewer):
     for (endpoint, method, case), (overrides, body, outcomes) in EXPECTED_OBJECTS.items():
         args = {**world.url_args(), **{k: named.get(v, v) for k, v in overrides.items()}}
         url = build_url(app, endpoint, method, args)
+        body = {name.replace("{comment_id}", str(args.get("comment_id"))): v for name, v in body.items()}
         response = request(app, sign_in(app, login_as, session, people, viewer), method, url, body)
         expected, got = expand(outcomes)[viewer], outcome(method, response)
         if got != expected:

@@ -55,6 +55,7 @@ class World:
     # More objects by name, for the object dimension of the access matrix and for the crawler.
     objects: dict[str, int] = field(default_factory=dict)
     digest_id: int = 0  # an organiser digest of the public consultation
+    job_id: int = 0  # a finished briefing PDF of the open round, asked for by the governments participant
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -72,6 +73,7 @@ class World:
             "comment_id": self.comment_id,
             "report_id": self.report_id,
             "disposition_id": self.disposition_id,
+            "job_id": self.job_id,
         }
 
 
@@ -118,6 +120,21 @@ def build_world(session: Session, people: factories.People) -> World:
     session.add(digest)
     session.flush()
     world.digest_id = digest.id
+    from consult.exports.models import BriefingJob, JobStatus
+
+    job = BriefingJob(
+        requested_by_id=people["participant:governments"].id,
+        round_id=world.round_id,
+        status=JobStatus.DONE,
+        stage="done",
+        progress=100,
+        pdf=b"%PDF-1.4 a briefing of the open round",
+        size=38,
+        finished_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    world.job_id = world.objects["briefing job"] = job.id
     session.commit()
     return world
 

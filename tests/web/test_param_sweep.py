@@ -21,7 +21,9 @@ VIEWERS = ("anonymous", "participant:civil-society", "organiser")
 BAD_INTS = ("0", "-1", str(2**63), str(10**30), "abc", "1.5", "99999999")
 BAD_STRINGS = ("%00", "x" * 5000, quote("ünïcødé‮\u200b😀"), "..%2F..%2Fetc%2Fpasswd", "%25%5F%5C", "a.b.c")
 # The query parameters pages read (keyset pagination, filters, search, `next=`).
-QUERY_PARAMS = ("page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor")
+QUERY_PARAMS = (
+    "page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor", "mb", "order",
+)  # fmt: skip
 BAD_QUERY_VALUES = (
     "-1",
     "0",
@@ -41,7 +43,8 @@ FORM_FIELDS = (
     "conference_place confirm country current description display_name email group heading is_public key kind "
     "name next nonce note number observation opens_at organisation password position premoderation preset "
     "proposed_change reason refuse remember remove requires_signoff resolution results_public role save_draft "
-    "sheet slug submit summary title type version new_password comment_ids status"
+    "sheet slug submit summary title type version new_password comment_ids status mb_code reference line_number "
+    "paragraph duplicate_of back"
 ).split()
 BAD_FORM_VALUES = ("-1", str(10**30), "abc", "", "ünïcødé‮" * 50, "x" * 20000, "2026-02-30T25:61")
 

@@ -23,7 +23,7 @@ from consult.dispositions.forms import (
     ReleaseForm,
 )
 from consult.dispositions.models import AcknowledgementKind, Disposition, DispositionKind
-from consult.dispositions.queries import STATUSES, answerable, disposition_page
+from consult.dispositions.queries import STATUSES, answerable_comment, disposition_page
 from consult.drafts.models import Clause
 from consult.errors import DomainError
 from consult.policy import Permission
@@ -58,6 +58,8 @@ def index(round_id: int):
         )
     }
 
+    duplicates = _duplicate_numbers(db, [r.disposition for r in page.rows if r.disposition])
+
     def disposition_form(row):
         d = row.disposition
         form = DispositionForm(
@@ -67,6 +69,7 @@ def index(round_id: int):
                 "kind": d.kind.value if d else DispositionKind.NOTED.value,
                 "observation": d.observation if d else "",
                 "answer_clause": (d.answer_clause_id or 0) if d else 0,
+                "duplicate_of": duplicates.get(d.duplicate_of_id, "") if d else "",
             },
         )
         form.answer_clause.choices = _answer_choices(later)
@@ -97,6 +100,7 @@ def index(round_id: int):
         next_version=next_version,
         carried=carried,
         later_by_id=later_by_id,
+        duplicates=duplicates,
         disposition_form=disposition_form,
         ack_form=ack_form,
         release_form=ReleaseForm(formdata=None),
@@ -107,23 +111,24 @@ def index(round_id: int):
     )
 
 
+def _duplicate_numbers(db, dispositions: list[Disposition]) -> dict[int, str]:
+    """The numbers (or "#id", where the viewer may not see the number) of the comments these
+    dispositions name as duplicated, in one query."""
+    from consult.comments.display import number_shown
+
+    ids = {d.duplicate_of_id for d in dispositions if d.duplicate_of_id}
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Comment.id, Comment.number, Comment.attribution, Comment.author_id, Comment.organisation_id).where(
+            Comment.id.in_(ids)
+        )
+    )
+    return {row.id: number_shown(row) or f"#{row.id}" for row in rows}
+
+
 def _back(round_id: int, anchor: str = "") -> str:
     return url_for("dispositions.index", round_id=round_id) + anchor
-
-
-def _answerable_comment(db, comment_id: int) -> Comment:
-    if not 0 < comment_id < 2**62:
-        abort(404)
-    comment = db.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    round_ = visible_round(db, current_user, comment.round_id)
-    if (
-        db.scalar(select(Comment.id).where(Comment.id == comment_id, answerable(round_, current_user, utcnow())))
-        is None
-    ):
-        abort(404)
-    return comment
 
 
 @bp.route("/comments/<int:comment_id>/disposition", methods=["POST"])
@@ -131,7 +136,7 @@ def _answerable_comment(db, comment_id: int) -> Comment:
 def record(comment_id: int):
     """The organiser records or revises a comment's disposition (drafted until released)."""
     db = get_session()
-    comment = _answerable_comment(db, comment_id)
+    comment = answerable_comment(db, current_user, comment_id)
     round_ = visible_round(db, current_user, comment.round_id)
     form = DispositionForm(prefix=f"c{comment.id}")
     form.answer_clause.choices = _answer_choices(services.later_clauses(db, round_))
@@ -146,13 +151,21 @@ def record(comment_id: int):
             actor=current_actor(),
             comment=comment,
             kind=DispositionKind(form.kind.data),
-            observation=form.observation.data or "",
+            observation=(form.observation.data or "").replace("\r\n", "\n"),
             answer_clause_id=form.answer_clause.data or None,
+            duplicate_of=_duplicate_of(db, comment, form.duplicate_of.data),
         ),
         success=_("Disposition saved. It stays private until you release the round's dispositions."),
         refusals=(DomainError,),
     )
     return redirect(target)
+
+
+def _duplicate_of(db, comment: Comment, reference: str | None) -> Comment | None:
+    """The comment of the same round that `reference` (its number) names, None if none does."""
+    from consult.comments.numbering import find_by_number
+
+    return find_by_number(db, comment.round_id, reference or "") if reference else None
 
 
 @bp.route("/rounds/<int:round_id>/dispositions/release", methods=["POST"])
@@ -181,7 +194,7 @@ def acknowledge(disposition_id: int):
     )
     if disposition is None:
         abort(404)
-    comment = _answerable_comment(db, disposition.comment_id)
+    comment = answerable_comment(db, current_user, disposition.comment_id)
     if not policy.can(current_user, Permission.DISPOSITION_ACKNOWLEDGE, comment):
         abort(403)
     form = AcknowledgementForm(prefix=f"a{disposition.id}")
@@ -201,3 +214,4 @@ def acknowledge(disposition_id: int):
         refusals=(DomainError,),
     )
     return redirect(target)
+
