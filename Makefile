@@ -49,21 +49,21 @@ run: setup
 
 ## test: the suite on SQLite, without the slow tests that start real servers
 test: setup-dev
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow and not office" $(PYTEST_ARGS)
 
 ## test-slow: the tests that start real servers (gunicorn under load), on SQLite; not the browser ones
 test-slow: setup-dev
-	$(BIN)/python -m pytest -q -m "slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "slow and not browser and not office" $(PYTEST_ARGS)
 
 ## test-pg: every test, slow ones included, against PostgreSQL on 127.0.0.1:5432, database `test`
 ## (not the browser journeys: they serve a SQLite file of their own whatever the database)
 test-pg: setup-dev
-	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+	CONSULT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "not browser and not office" $(PYTEST_ARGS)
 
 # What the browser tests need from Debian: its chromium (a browser download, `playwright install`,
 # does not work here), Java for the Nu HTML checker, npm for the checkers. Installed when missing
 # and we are root.
-BROWSER_APT_CHECKS := chromium:chromium java:default-jre-headless npm:npm
+BROWSER_APT_CHECKS := chromium:chromium java:default-jre-headless npm:npm soffice:libreoffice-calc-nogui
 
 ## browser-setup: Debian's chromium (and Java, npm) when missing
 browser-setup:
@@ -84,9 +84,10 @@ tools/a11y/node_modules/.package-lock.json: tools/a11y/package-lock.json | brows
 	npm ci --prefix tools/a11y --ignore-scripts --no-audit --no-fund
 	touch $@
 
-## test-browser: journeys in headless Chromium with axe-core and the Nu HTML checker (P6)
+## test-browser: journeys in headless Chromium with axe-core and the Nu HTML checker (P6), and
+## exported files opened in LibreOffice Calc
 test-browser: setup-dev browser-setup a11y-setup
-	$(BIN)/python -m pytest -q -m browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "browser or office" $(PYTEST_ARGS)
 
 ## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
 bench: setup-dev

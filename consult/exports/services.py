@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,6 @@ from consult.drafts.models import Clause
 from consult.exports.rows import ExportRow, rows
 from consult.rounds.models import Round
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 
 
@@ -32,11 +31,20 @@ def header() -> list[str]:
     return [*headings(), _("Disposition"), _("Organisation"), _("Stakeholder group"), _("Comment id")]
 
 
+# A formula lead at the start of a field, or after anything a spreadsheet may cut a field at:
+# the separators of the common locales (`,` `;` tab) and line breaks (a program that splits on
+# another separator no longer sees the quotes, and a line break inside a field ends its row).
+_FORMULA_AT_A_CUT = re.compile(r"(^|[,;\t\r\n])([ ]*)(?=[=+\-@])")
+
+
 def neutralise(value: Any) -> Any:
-    """A cell that a spreadsheet would read as a formula gets a leading quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A text a spreadsheet could read as a formula, whatever separator it splits on, gets a
+    quote before each formula lead that could begin a cell (CSV injection)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(("\t", "\r")):
+        value = "'" + value
+    return _FORMULA_AT_A_CUT.sub(lambda m: f"{m.group(1)}{m.group(2)}'", value)
 
 
 @dataclass(frozen=True)
@@ -76,9 +84,13 @@ def table_row(row: ExportRow, words: Labels) -> list[Any]:
 
 
 def csv_chunks(rows_: Iterator[ExportRow], words: Labels) -> Iterator[str]:
-    """The CSV file, a batch of lines at a time (UTF-8 with a BOM so spreadsheets read it right)."""
+    """The CSV file, a batch of lines at a time (UTF-8 with a BOM so spreadsheets read it right).
+
+    Every field is quoted: a spreadsheet set to split on `;` or a tab (Excel in German or French
+    settings, LibreOffice) would otherwise cut `a;=1+1` into a formula cell. A field that starts
+    like a formula is neutralised as well (`neutralise`), since quoting alone does not stop that."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     buffer.write("\ufeff")
     writer.writerow([neutralise(h) for h in words.header])
     for n, row in enumerate(rows_, start=1):
