@@ -48,6 +48,7 @@ class Permission(enum.StrEnum):
     DISPOSITION_MANAGE = "disposition:manage"  # record and release the secretariat's answers
     DISPOSITION_ACKNOWLEDGE = "disposition:acknowledge"  # satisfied / objection maintained
     DIGEST_SEND = "digest:send"
+    SECOND_FACTOR_RESET = "second_factor:reset"  # an administrator clears someone's second factors
 
 
 _PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
@@ -95,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORGANISATION_MANAGE,
             Permission.STAKEHOLDER_GROUP_MANAGE,
             Permission.AUDIT_READ,
+            Permission.SECOND_FACTOR_RESET,
             Permission.INVITATION_CREATE,
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
@@ -149,6 +151,8 @@ def can(user: Any, permission: Permission | str, subject: Any = None) -> bool:
             return False
         if isinstance(subject, User) and subject.id == user.id:
             return False  # nobody changes their own role or deactivates themselves
+    if permission is Permission.SECOND_FACTOR_RESET and isinstance(subject, User) and subject.id == user.id:
+        return False  # an administrator who lost theirs asks another administrator
     if permission in (Permission.ROUND_APPROVE, Permission.ROUND_PUBLISH) and subject is not None:
         # Four eyes: whoever prepared a round, or asked for its publication, does not approve it.
         if getattr(subject, "prepared_by_id", None) == user.id:
@@ -169,6 +173,36 @@ def require(user: Any, permission: Permission | str, subject: Any = None) -> Non
     """Raise NotAllowed unless `can(user, permission, subject)`."""
     if not can(user, permission, subject):
         raise NotAllowed(_l("You do not have permission to do this."))
+
+
+# --- Second factors (issue 17) ------------------------------------------------------------------
+
+# Roles that must have a second factor when CONSULT_SECOND_FACTOR_ROLES does not say otherwise.
+DEFAULT_SECOND_FACTOR_ROLES = (Role.MODERATOR, Role.ORGANISER, Role.ADMIN)
+
+
+def second_factor_roles() -> frozenset[Role]:
+    """The roles that must sign in with a second factor (the `SECOND_FACTOR_ROLES` setting)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return frozenset(DEFAULT_SECOND_FACTOR_ROLES)
+    names = current_app.config.get("SECOND_FACTOR_ROLES", [r.value for r in DEFAULT_SECOND_FACTOR_ROLES])
+    known = {r.value for r in Role}
+    unknown = [n for n in names if n not in known]
+    if unknown:  # a misspelt role would silently let that role sign in with a password alone
+        raise RuntimeError(f"SECOND_FACTOR_ROLES names unknown roles: {', '.join(unknown)}")
+    return frozenset(Role(n) for n in names)
+
+
+def requires_second_factor(user: Any) -> bool:
+    """Whether `user`'s role must have a second factor (moderators, organisers, administrators)."""
+    return getattr(user, "role", None) in second_factor_roles()
+
+
+def may_remember_browser(user: Any) -> bool:
+    """Whether `user` may let a browser skip the second factor for a while: never administrators."""
+    return getattr(user, "role", None) is not Role.ADMIN
 
 
 def visible_consultations(stmt: Any, user: Any) -> Any:

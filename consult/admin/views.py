@@ -17,6 +17,7 @@ from consult.admin.forms import (
     RoleForm,
 )
 from consult.audit import AuditEvent
+from consult.auth.factors import has_second_factor
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.auth.services import invite
 from consult.db import get_session, utcnow
@@ -91,7 +92,14 @@ def _role_form(db, user: User, formdata=None) -> RoleForm:
     return form
 
 
-def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200):
+def _user_page(
+    db,
+    user: User,
+    role_form: RoleForm | None = None,
+    active_form: ActiveForm | None = None,
+    status=200,
+    reset_form: ActiveForm | None = None,
+):
     events = db.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "User", AuditEvent.subject_id == user.id)
@@ -103,6 +111,8 @@ def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: A
         user=user,
         role_form=role_form or _role_form(db, user, formdata=None),
         active_form=active_form or ActiveForm(formdata=None),
+        reset_form=reset_form or ActiveForm(formdata=None, prefix="reset"),
+        has_second_factor=has_second_factor(db, user),
         events=events,
     ), status
 
@@ -162,6 +172,26 @@ def set_active(user_id: int):
             flash_ok(_("The account is enabled.") if active else _("The account is disabled."))
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(db, user, active_form=form, status=400)
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@permission_required(Permission.SECOND_FACTOR_RESET)
+@csrf_in_form
+def reset_second_factor(user_id: int):
+    """Remove a person's second factors, with a reason (their sessions end; they are told)."""
+    db = get_session()
+    user = get_or_404(db, User, user_id)
+    form = ActiveForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            services.reset_second_factor(db, actor=current_actor(), subject=user, reason=form.reason.data)
+        except Invalid as exc:
+            add_error(form, exc, "reason")
+        else:
+            db.commit()
+            flash_ok(_("Their second factors are removed and their sessions ended; they have been told by email."))
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(db, user, reset_form=form, status=400)
 
 
 def _invitation_page(db, form: InvitationForm, status: int = 200):

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from consult import policy
-from consult.auth import bp, services
+from consult.auth import bp, factors, passkeys, services, sessions, signin
 from consult.auth.forms import (
     AcceptInvitationForm,
+    ButtonForm,
     ForgotPasswordForm,
     LoginForm,
+    PasskeyLoginForm,
     PasswordChangeForm,
     ProfileForm,
     ResetPasswordForm,
@@ -40,12 +42,26 @@ def _next_url(candidate: str | None) -> str:
     return candidate if is_safe_next(candidate) else url_for("consultations.index")
 
 
+def login_page(form: LoginForm | None = None, passkey_form: PasskeyLoginForm | None = None, status: int = 200):
+    """The sign-in page: email and password, and a passkey where the browser can use one here."""
+    form = form or LoginForm(formdata=None)
+    form.password.data = ""
+    here = passkeys.usable_here()
+    return render_template(
+        "auth/login.html",
+        form=form,
+        passkey_form=passkey_form or PasskeyLoginForm(formdata=None),
+        passkey_options=passkeys.authentication_options(None, None) if here else None,
+        passkey_url=passkeys.origin_url(url_for("auth.login")),
+    ), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
 @csrf_in_form
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password (then the second factor, where there is one)."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -57,13 +73,12 @@ def login():
         if user is None:
             form.password.errors.append(_("The email address or password is not correct, or the account is disabled."))
         else:
-            session.clear()  # a fresh session: nothing from before sign-in carries over
-            session.permanent = True
-            login_user(user, remember=form.remember.data)
+            response = signin.after_password(
+                db, user, remember=bool(form.remember.data), next_url=_next_url(form.next.data)
+            )
             db.commit()
-            return redirect(_next_url(form.next.data))
-    form.password.data = ""
-    return render_template("auth/login.html", form=form)
+            return response
+    return login_page(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -108,12 +123,10 @@ def accept_invitation(token: str):
         except DomainError as exc:
             return render_template("auth/token_invalid.html", message=str(exc)), exc.status
         else:
-            session.clear()
-            session.permanent = True
-            login_user(user)
+            response = signin.after_password(db, user, remember=False, next_url=url_for("consultations.index"))
             db.commit()
             flash_ok(_("Welcome, %(name)s. Your account is ready.", name=user.display_name))
-            return redirect(url_for("consultations.index"))
+            return response
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
 
 
@@ -162,7 +175,18 @@ def reset_password(token: str):
 
 
 def _account_page(profile: ProfileForm, password: PasswordChangeForm, status: int = 200):
-    return render_template("auth/account.html", profile=profile, password_form=password), status
+    db = get_session()
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        profile=profile,
+        password_form=password,
+        sessions=sessions.active_sessions(db, user),
+        browsers=sessions.remembered_browsers(db, user),
+        has_factor=factors.has_second_factor(db, user),
+        required=policy.requires_second_factor(user),
+        button=ButtonForm(formdata=None),
+    ), status
 
 
 @bp.route("/account", methods=["GET"])
@@ -219,3 +243,7 @@ def change_password():
             flash_ok(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("auth.account"))
     return _account_page(ProfileForm(obj=current_user), form, 400)
+
+
+# The second-factor and session pages join this blueprint.
+from consult.auth import security_views  # noqa: E402,F401
