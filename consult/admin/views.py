@@ -15,6 +15,7 @@ from consult.admin.forms import (
     OrganisationForm,
     RevokeForm,
     RoleForm,
+    SecondFactorResetForm,
 )
 from consult.audit import AuditEvent
 from consult.auth.factors import has_second_factor
@@ -98,7 +99,7 @@ def _user_page(
     role_form: RoleForm | None = None,
     active_form: ActiveForm | None = None,
     status=200,
-    reset_form: ActiveForm | None = None,
+    reset_form: SecondFactorResetForm | None = None,
 ):
     events = db.scalars(
         select(AuditEvent)
@@ -111,7 +112,7 @@ def _user_page(
         user=user,
         role_form=role_form or _role_form(db, user, formdata=None),
         active_form=active_form or ActiveForm(formdata=None),
-        reset_form=reset_form or ActiveForm(formdata=None, prefix="reset"),
+        reset_form=reset_form or SecondFactorResetForm(formdata=None),
         has_second_factor=has_second_factor(db, user),
         events=events,
     ), status
@@ -181,12 +182,12 @@ def reset_second_factor(user_id: int):
     """Remove a person's second factors, with a reason (their sessions end; they are told)."""
     db = get_session()
     user = get_or_404(db, User, user_id)
-    form = ActiveForm(prefix="reset")
+    form = SecondFactorResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_second_factor(db, actor=current_actor(), subject=user, reason=form.reason.data)
+            services.reset_second_factor(db, actor=current_actor(), subject=user, reason=form.reset_reason.data)
         except Invalid as exc:
-            add_error(form, exc, "reason")
+            add_error(form, exc, "reset_reason")
         else:
             db.commit()
             flash_ok(_("Their second factors are removed and their sessions ended; they have been told by email."))
