@@ -45,6 +45,9 @@ setup-dev: $(VENV)/.dev
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	@echo "Staff accounts (moderator, organiser, admin) ask for a second factor after the password:"
+	@echo "  $(BIN)/flask --app consult demo totp moderator@demo.example   prints the current code."
+	@echo "Passkeys work at http://localhost:$(PORT) (browsers refuse them on an IP address)."
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: the suite on SQLite, without the slow tests that start real servers

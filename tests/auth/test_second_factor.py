@@ -73,7 +73,7 @@ def test_a_moderator_without_a_factor_sets_up_an_app_before_anything_else(client
         assert "_user_id" not in flask_session  # a pending marker, not a login
         assert flask_session[signin.PENDING_KEY]["s"] == "setup"
     assert where(client.get("/")) == "/account/security"
-    assert where(client.get("/moderation/")) == "/account/security"
+    assert where(client.get("/moderation")) == "/account/security"
 
     page = client.get("/account/security")
     assert page.status_code == 200
@@ -141,10 +141,10 @@ def test_setting_up_is_refused_without_the_password_step(client):
 
 
 def test_sign_in_with_an_app_code(client, session, moderator_with_app):
-    assert where(login(client, "mod@example.org", PASSWORD, next="/moderation/")) == "/login/second-factor"
+    assert where(login(client, "mod@example.org", PASSWORD, next="/moderation")) == "/login/second-factor"
     assert where(client.get("/account")) == "/login/second-factor"
     assert client.post("/logout", data={"csrf_token": csrf_from(client, "/login/second-factor")}).status_code == 403
-    assert where(enter(client, code_at())) == "/moderation/"
+    assert where(enter(client, code_at())) == "/moderation"
     assert signed_in(client)
     reread(session)
     record = session.scalar(select(UserSession).where(UserSession.user_id == moderator_with_app.id))
