@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from consult import policy
@@ -102,10 +103,11 @@ def second_factor():
             db.commit()
             if left is not None:
                 flash_ok(
-                    _(
-                        "You used a recovery code; %(n)d left. Make new ones on your account page if you "
-                        "are running out.",
-                        n=left,
+                    ngettext(
+                        "You used a recovery code; %(num)d is left. Make new ones on your account page.",
+                        "You used a recovery code; %(num)d are left. Make new ones on your account page if "
+                        "you are running out.",
+                        left,
                     )
                 )
             return redirect(next_url)

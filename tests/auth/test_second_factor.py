@@ -183,7 +183,7 @@ def test_sign_in_with_a_recovery_code_works_once(app, client, session, moderator
         session.commit()
     login(client, "mod@example.org", PASSWORD)
     assert where(enter(client, codes[0].upper().replace("-", " "))) == "/"  # typed loosely
-    assert "9 left" in flashes(client.get("/").data)[0]
+    assert "9 are left" in flashes(client.get("/").data)[0]
 
     again = app.test_client()
     login(again, "mod@example.org", PASSWORD)
@@ -365,3 +365,44 @@ def test_the_roles_come_from_the_setting(app, client, session):
         from consult import policy
 
         policy.second_factor_roles()
+
+
+# --- Passkeys' relying party -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("public_url", "rp_id", "origin"),
+    [
+        ("http://127.0.0.1:5000", "localhost", "http://localhost:5000"),  # the demo: no passkeys on an IP
+        ("http://localhost:5000", "localhost", "http://localhost:5000"),
+        ("http://[::1]:8000", "localhost", "http://localhost:8000"),
+        ("https://consult.example.org", "consult.example.org", "https://consult.example.org"),
+        ("https://consult.example.org:8443/", "consult.example.org", "https://consult.example.org:8443"),
+    ],
+)
+def test_the_relying_party_comes_from_the_public_url(app, public_url, rp_id, origin):
+    from consult.auth import passkeys
+
+    app.config["PUBLIC_URL"] = public_url
+    with app.test_request_context(base_url=origin):
+        assert passkeys.relying_party() == (rp_id, origin)
+        assert passkeys.usable_here()
+    with app.test_request_context(base_url="http://192.0.2.1:5000"):
+        assert not passkeys.usable_here()
+
+
+def test_the_sign_in_page_points_to_the_passkey_address_when_opened_by_ip(app, client):
+    app.config["PUBLIC_URL"] = "http://127.0.0.1:5000"
+    page = client.get("/login", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+    assert 'href="http://localhost:5000/login"' in page and "data-webauthn" not in page
+    page = client.get("/login", base_url="http://localhost:5000").get_data(as_text=True)
+    assert 'data-webauthn="get"' in page and "js/passkeys.js" in page
+
+
+def test_a_passkey_answer_without_javascript_is_explained(app, client, moderator_with_app):
+    login(client, "mod@example.org", PASSWORD)
+    token = csrf_from(client, "/login/second-factor")
+    response = client.post("/login/second-factor/passkey", data={"csrf_token": token, "credential": ""})
+    assert response.status_code == 400
+    assert "Passkeys need JavaScript" in response.get_data(as_text=True)
+    assert not signed_in(client)
