@@ -87,8 +87,9 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_svg(uri: str, title: str) -> Markup:
     """The QR code of `uri` as inline SVG, drawn here (no external service sees the secret)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, title=title, svgclass="qr", lineclass=None)
-    return Markup(svg)  # noqa: S704 (segno's own markup; the title is escaped by segno)
+    # A viewBox and no fixed size: the stylesheet sizes it (at most 14rem, less on a narrow screen).
+    svg = segno.make(uri, error="m").svg_inline(border=4, title=title, svgclass="qr", lineclass=None, omitsize=True)
+    return Markup(svg)  # noqa: S704 (segno's own markup, its title escaped by segno)  # nosec B704
 
 
 def grouped(secret: str) -> str:
