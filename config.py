@@ -77,6 +77,20 @@ class Config:
     # Per signed-in person, for comment writes (generous: a delegation pastes many at a deadline).
     COMMENT_RATE_LIMIT = env("COMMENT_RATE_LIMIT", "60 per minute")
 
+    # Second factors (TOTP, passkeys). Roles that must have one before they reach any page;
+    # attempts per account; how long the step after the password may take; how long a
+    # remembered browser skips the second factor (never for administrators: consult.policy).
+    SECOND_FACTOR_ROLES = tuple(
+        r.strip() for r in (env("SECOND_FACTOR_ROLES", "moderator,organiser,admin") or "").split(",") if r.strip()
+    )
+    SECOND_FACTOR_RATE_LIMIT = env("SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour")
+    SECOND_FACTOR_PENDING_SECONDS = int(env("SECOND_FACTOR_PENDING_SECONDS", "600"))
+    REMEMBER_BROWSER_DAYS = int(env("REMEMBER_BROWSER_DAYS", "30"))
+    REMEMBER_BROWSER_COOKIE_NAME = "consult_browser"
+    TOTP_ISSUER = env("TOTP_ISSUER", "consult")
+    # Sessions you can see: a session's "last seen" is written at most this often.
+    SESSION_TOUCH_SECONDS = int(env("SESSION_TOUCH_SECONDS", "60"))
+
     # Email: printed to the console in development.
     MAIL_SERVER = env("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(env("MAIL_PORT", "25"))

@@ -64,8 +64,14 @@ def build(app) -> tuple[int, str]:
                 }
             )
         session.execute(insert(Comment), rows)
+        # A finished sign-in of the organiser: the login id names a live session record.
+        from consult.auth.models import UserSession
+
+        organiser = people["organiser"]
+        record = UserSession(user_id=organiser.id, method="totp")
+        session.add(record)
         session.commit()
-        return round_.id, people["organiser"].get_id()
+        return round_.id, f"{organiser.id}:{organiser.session_version}:{record.id}"
 
 
 def run_export(client, url: str) -> tuple[float, int]:

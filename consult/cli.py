@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from config import BASE_DIR
 from consult.db import get_session
@@ -92,7 +93,11 @@ def _print_accounts(session, password: str) -> None:
     click.echo(f"\nDemo accounts (sign in at {base}/login):")
     for email, role, organisation in demo_accounts(session):
         click.echo(f"  {email:<34} {role:<12} {organisation}")
-    click.echo(f"  Password for all of them: {password}\n")
+    click.echo(f"  Password for all of them: {password}")
+    click.echo("  Moderators, organisers and administrators also give a code from an authenticator app:")
+    click.echo("  flask --app consult demo totp moderator@demo.example   (prints the current code)")
+    passkeys = base.replace("127.0.0.1", "localhost")
+    click.echo(f"  Passkeys work at {passkeys} (browsers refuse them on an IP address).\n")
 
 
 @demo_cli.command("serve")
@@ -117,6 +122,29 @@ def demo_serve(host: str, port: int, password: str | None) -> None:
         pass
     finally:
         server.server_close()
+
+
+@demo_cli.command("totp")
+@click.argument("email")
+def demo_totp(email: str) -> None:
+    """Print the current authenticator-app code of a demo account (EMAIL), and how long it lasts."""
+    import pyotp
+
+    from consult.auth.models import TotpSecret
+    from consult.auth.services import find_user_by_email
+    from consult.db import utcnow
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Codes are not printed in production.")
+    session = get_session()
+    user = find_user_by_email(session, email)
+    secret = session.scalar(select(TotpSecret).where(TotpSecret.user_id == user.id)) if user else None
+    if secret is None or secret.confirmed_at is None:
+        raise click.ClickException(f"{email} has no authenticator app set up (try `flask demo load`).")
+    totp = pyotp.TOTP(secret.secret)
+    now = utcnow()
+    left = totp.interval - int(now.timestamp()) % totp.interval
+    click.echo(f"{totp.at(now)}  (for {email}, valid for {left} more seconds; each code works once)")
 
 
 @users_cli.command("create-admin")

@@ -19,6 +19,9 @@ from consult.consultations.models import Consultation
 from consult.db import utcnow
 
 DEMO_PASSWORD = "consult-demo-2026"  # noqa: S105 (printed by `make run`, demo only)
+# The authenticator-app secret of every demo account whose role needs a second factor: known, so
+# that `flask demo totp <email>` (or any app given this key) shows the current code. Demo only.
+DEMO_TOTP_SECRET = "CONSULTDEMOSTAFFKEYNOTFORREALUSE"  # noqa: S105
 
 # (name, country, group slug)
 ORGANISATIONS = (
@@ -57,9 +60,24 @@ def ensure_groups(session: Session) -> dict[str, StakeholderGroup]:
     return groups
 
 
+def give_staff_demo_totp(session: Session) -> None:
+    """Demo accounts whose role needs a second factor get the known demo secret (if they have none)."""
+    from consult import policy
+    from consult.auth.models import TotpSecret
+
+    emails = [a[0] for a in ACCOUNTS]
+    for user in session.scalars(select(User).where(User.email.in_(emails))):
+        if not policy.requires_second_factor(user):
+            continue
+        if session.scalar(select(TotpSecret.id).where(TotpSecret.user_id == user.id)) is None:
+            session.add(TotpSecret(user_id=user.id, secret=DEMO_TOTP_SECRET, confirmed_at=utcnow()))
+    session.flush()
+
+
 def load_demo(session: Session, password: str = DEMO_PASSWORD, if_empty: bool = False) -> bool:
     """Create the demo data; with `if_empty`, only into a database without accounts."""
     if if_empty and session.scalar(select(func.count(User.id))):
+        give_staff_demo_totp(session)  # a demo database from before second factors
         return False
     groups = ensure_groups(session)
     organisations = []
@@ -84,6 +102,7 @@ def load_demo(session: Session, password: str = DEMO_PASSWORD, if_empty: bool = 
                 )
             )
     session.flush()
+    give_staff_demo_totp(session)
     if session.scalar(select(func.count(Consultation.id))) == 0:
         organiser = session.scalar(select(User).where(User.email == "organiser@demo.example"))
         consultation = Consultation(

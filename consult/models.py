@@ -1,7 +1,18 @@
 """Imports every model module, so that the metadata (Alembic, tests) sees all tables."""
 
 from consult.audit import AuditEvent
-from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
+from consult.auth.models import (
+    Invitation,
+    Organisation,
+    Passkey,
+    RecoveryCode,
+    RememberedBrowser,
+    Role,
+    StakeholderGroup,
+    TotpSecret,
+    User,
+    UserSession,
+)
 from consult.comments.models import Comment, CommentClause, CommentReport
 from consult.consultations.models import Consultation
 from consult.digests.models import Digest, EmailPreference
@@ -30,9 +41,14 @@ __all__ = [
     "Invitation",
     "Organisation",
     "OutboxMessage",
+    "Passkey",
+    "RecoveryCode",
+    "RememberedBrowser",
     "Role",
     "Round",
     "RoundVisibility",
     "StakeholderGroup",
+    "TotpSecret",
     "User",
+    "UserSession",
 ]

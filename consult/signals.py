@@ -23,6 +23,9 @@ comment_submitted = _events.signal("comment-submitted")
 comment_decided = _events.signal("comment-decided")
 # session, round_, event, authors ({author id: number of their comments answered}).
 dispositions_released = _events.signal("dispositions-released")
+# sender=user; session, kind (new_sign_in, factor_added, factor_removed, second_factor_reset),
+# and what the email says: something happened to a person's account security.
+account_event = _events.signal("account-event")
 
 
 def connect(signal, receiver) -> None:  # noqa: ANN001 (blinker's own types)

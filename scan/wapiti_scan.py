@@ -6,7 +6,8 @@
    wapiti checks are the ones production sends. Rate limits are raised: the scan is not a
    brute-force test, and 429s would keep payloads from reaching the handlers.
 3. A sign-in as the demo participant gov@demo.example; wapiti gets the session cookie
-   (`-C`) and a same-origin Referer (CSRF over HTTPS checks it), stays away from /logout.
+   (`-C`) and a same-origin Referer (CSRF over HTTPS checks it), stays away from /logout and
+   from the buttons that end sessions (its own among them); the parameter sweep covers those.
 4. The JSON report: any vulnerability or anomaly (wapiti files 500s as anomalies) fails the
    scan, and so does any 5xx in gunicorn's access log. ALLOWLIST holds explained false positives.
 
@@ -130,7 +131,8 @@ def main() -> int:
         started = time.monotonic()
         subprocess.run(
             [WAPITI, "-u", base + "/", "--scope", "folder", "-m", MODULES, "-C", cookie,
-             "-H", f"Referer: {base}/", "-x", f"{base}/logout", "--verify-ssl", "0",
+             "-H", f"Referer: {base}/", "-x", f"{base}/logout", "-x", f"{base}/account/sessions/*",
+             "-x", f"{base}/login/cancel", "--verify-ssl", "0",
              "--max-links-per-page", "30", "--max-scan-time", str(MAX_SCAN_TIME), "--max-attack-time", "30",
              "-d", "4", "--tasks", "4", "--flush-session", "--store-session", str(OUT / "session"),
              "--no-bugreport", "-f", "json", "-o", str(report), "-v", "0"],

@@ -161,14 +161,60 @@ def client(app):
     return app.test_client()
 
 
+def record_session(app, user, method: str | None = None) -> int:
+    """A committed session record for `user`: what a full sign-in leaves, with every step their
+    role needs taken (method "totp" where the role needs a second factor), for tests that sign
+    people in without the (rate-limited) forms. Written on the test's own session when one is
+    open (a second writer would wait for its SQLite lock), else on a new one."""
+    from flask import g, has_app_context
+
+    from consult import policy
+    from consult.auth.models import UserSession
+
+    with app.app_context():
+        method = method or ("totp" if policy.requires_second_factor(user) else "password")
+    record = UserSession(user_id=user.id, method=method, device="Test client", network="127.0.0.0/24")
+    own = g.get("db_session") if has_app_context() else None
+    db = own if own is not None else app.extensions["consult.db"].new_session()
+    db.add(record)
+    db.commit()
+    if own is None:
+        db.close()
+    return record.id
+
+
 @pytest.fixture
 def login_as(app):
-    """Sign a test client in as a user without going through the (rate-limited) form."""
+    """Sign a test client in as a user without going through the (rate-limited) forms: a session
+    record counts as a finished sign-in (password and, where the role needs one, second factor)."""
 
     def sign_in(client, user) -> None:
+        record_id = record_session(app, user)
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = user.get_id()
+            flask_session["_user_id"] = f"{user.id}:{user.session_version}:{record_id}"
             flask_session["_fresh"] = True
+
+    return sign_in
+
+
+@pytest.fixture
+def half_sign_in(app):
+    """Put a test client half way: password given, second factor (`verify`) or its set-up
+    (`setup`) still to do, as `consult.auth.signin.begin` leaves a session."""
+    import time
+
+    from consult.auth.signin import PENDING_KEY
+
+    def sign_in(client, user, stage: str = "setup") -> None:
+        with client.session_transaction() as flask_session:
+            flask_session[PENDING_KEY] = {
+                "u": user.id,
+                "v": user.session_version,
+                "at": int(time.time()),
+                "s": stage,
+                "r": False,
+                "n": "/",
+            }
 
     return sign_in
 

@@ -58,6 +58,35 @@ def make_user(
     return user
 
 
+def make_passkey(session: Session, user: User, name: str = "Security key", passwordless: bool = False):
+    """A stored passkey (its key material is not a real authenticator's: for listing and removing)."""
+    import secrets
+
+    from consult.auth.models import Passkey
+
+    passkey = Passkey(
+        user_id=user.id,
+        name=name,
+        credential_id=secrets.token_urlsafe(32),
+        public_key=b"not a real key",
+        user_handle=secrets.token_urlsafe(32),
+        passwordless=passwordless,
+    )
+    session.add(passkey)
+    session.flush()
+    return passkey
+
+
+def make_totp(session: Session, user: User, secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):  # noqa: S107
+    """A confirmed authenticator app for `user` with a known secret (pyotp.TOTP(secret).now())."""
+    from consult.auth.models import TotpSecret
+
+    totp = TotpSecret(user_id=user.id, secret=secret, confirmed_at=utcnow())
+    session.add(totp)
+    session.flush()
+    return totp
+
+
 @dataclass
 class People:
     """Everyone the access matrices need, by name."""

@@ -33,6 +33,48 @@ def test_demo_load_creates_accounts_once_and_prints_them(app, session):
     assert session.scalar(select(func.count(User.id))) == users
 
 
+def test_demo_staff_sign_in_with_the_printed_totp_code(app, session):
+    """The demo's staff have the known secret; `flask demo totp` prints the code that signs them in."""
+    import re
+
+    import pyotp
+
+    from consult.auth.models import TotpSecret
+    from consult.demo import DEMO_TOTP_SECRET
+    from tests.auth.helpers import csrf_from
+
+    runner = app.test_cli_runner()
+    loaded = runner.invoke(args=["demo", "load"])
+    assert "demo totp moderator@demo.example" in loaded.output
+    session.expire_all()
+    staff = {u.email for u in session.scalars(select(User).join(TotpSecret, TotpSecret.user_id == User.id))}
+    assert staff == {
+        "moderator@demo.example",
+        "moderator2@demo.example",
+        "organiser@demo.example",
+        "admin@demo.example",
+    }
+
+    result = runner.invoke(args=["demo", "totp", "moderator@demo.example"])
+    assert result.exit_code == 0, result.output
+    code = re.match(r"(\d{6})  \(for moderator@demo.example, valid for \d+ more seconds", result.output).group(1)
+    assert pyotp.TOTP(DEMO_TOTP_SECRET).verify(code, valid_window=1)
+
+    client = app.test_client()
+    token = csrf_from(client, "/login")
+    step = client.post(
+        "/login", data={"csrf_token": token, "email": "moderator@demo.example", "password": DEMO_PASSWORD}
+    )
+    assert step.headers["Location"] == "/login/second-factor"
+    token = csrf_from(client, "/login/second-factor")
+    done = client.post("/login/second-factor", data={"csrf_token": token, "code": code})
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    assert client.get("/moderation").status_code == 200
+
+    unknown = runner.invoke(args=["demo", "totp", "gov@demo.example"])
+    assert unknown.exit_code != 0 and "no authenticator app" in unknown.output
+
+
 def test_demo_refuses_production(database_url):
     config = {k: getattr(ProductionConfig, k) for k in dir(ProductionConfig) if k.isupper()}
     app = create_app({**config, "SECRET_KEY": "Zq8-vT3_pL9-mW4nB7xK2cR5-hJ6gF1dS0aQ9", "DATABASE_URL": database_url})

@@ -56,6 +56,10 @@ class ActiveForm(BaseForm):
     reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
 
 
+class SecondFactorResetForm(BaseForm):
+    reset_reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
+
+
 class OrganisationForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country code (two letters, optional)"), validators=[Optional(), Length(max=2)])

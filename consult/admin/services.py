@@ -80,6 +80,30 @@ def set_active(session: Session, *, actor: User, subject: User, active: bool, re
     )
 
 
+def reset_second_factor(session: Session, *, actor: User, subject: User, reason: str) -> None:
+    """Remove every second factor of `subject` (a lost phone and lost codes), with a reason;
+    their sessions end, remembered browsers are forgotten, and they are told by email."""
+    from consult.auth import factors, notices
+    from consult.auth.sessions import forget_all_browsers
+
+    policy.require(actor, Permission.SECOND_FACTOR_RESET, subject)
+    if not reason.strip():
+        raise Invalid(_("Say why; the reason goes into the audit log."), "reason")
+    removed = factors.clear_all(session, subject)
+    forget_all_browsers(session, subject)
+    subject.end_sessions()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.second_factor_reset",
+        subject=subject,
+        summary=subject.email,
+        reason=reason.strip(),
+        **removed,
+    )
+    notices.second_factor_reset(session, subject, actor=actor)
+
+
 def _check_organisation(session: Session, name: str, country: str, current_id: int | None) -> None:
     clash = session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower()))
     if clash is not None and clash != current_id:

@@ -60,3 +60,44 @@ class PasswordChangeForm(BaseForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+
+# --- Second factors and sessions (issue 17) ---------------------------------------------------
+
+_remember_browser = _l("Do not ask for a second factor on this browser for 30 days")
+
+
+class SecondFactorForm(BaseForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"},
+    )
+    remember_browser = BooleanField(_remember_browser)
+
+
+class PasskeyAssertionForm(BaseForm):
+    credential = HiddenField(validators=[Length(max=16_000)])
+    remember_browser = BooleanField(_remember_browser)
+
+
+class PasskeyLoginForm(BaseForm):
+    credential = HiddenField(validators=[Length(max=16_000)])
+
+
+class TotpConfirmForm(BaseForm):
+    code = StringField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasskeyRegisterForm(BaseForm):
+    name = StringField(_l("Name of this passkey"), validators=[DataRequired(), Length(max=80)])
+    passwordless = BooleanField(_l("Also let this passkey sign me in without my password"))
+    credential = HiddenField(validators=[Length(max=16_000)])
+
+
+class ButtonForm(BaseForm):
+    """A form that is only a button (and its CSRF token)."""

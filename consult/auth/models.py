@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from consult.db import Base, enum_column, utcnow
 
@@ -112,13 +117,24 @@ class User(UserMixin, Base):
     def stakeholder_group(self) -> StakeholderGroup | None:
         return self.organisation.stakeholder_group if self.organisation else None
 
-    def get_id(self) -> str:
-        """The login id carries the session version, so bumping it ends old sessions."""
-        return f"{self.id}:{self.session_version}"
+    # The session record (`UserSession`) of the request that loaded this person; not stored.
+    session_record_id: ClassVar[int] = 0  # set per instance by the loader and sign-in
 
-    def end_sessions(self) -> None:
-        """Invalidate every existing session and remember cookie of this person."""
+    def get_id(self) -> str:
+        """The login id `<id>:<session version>:<session record>`: bumping the version ends every
+        session of the person, ending the record ends one (consult.auth.loader)."""
+        return f"{self.id}:{self.session_version}:{self.session_record_id}"
+
+    def end_sessions(self, keep: int | None = None) -> None:
+        """Invalidate every existing session and remember cookie of this person, and mark their
+        session records ended (but `keep`, the record of a session that signs in again at once)."""
         self.session_version += 1
+        session = object_session(self)
+        if session is not None and self.id is not None:
+            stmt = update(UserSession).where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
+            if keep:
+                stmt = stmt.where(UserSession.id != keep)
+            session.execute(stmt.values(ended_at=utcnow()))
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -146,3 +162,86 @@ class Invitation(Base):
 
     def is_pending(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+# --- Sessions you can see, remembered browsers, second factors (issue 17) ---------------------
+
+
+class UserSession(Base):
+    """One signed-in browser session: listed on the account page, ended there one by one.
+
+    Its id is part of the login id, so the loader refuses a cookie whose record has ended."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # How the person proved who they are: password, totp, recovery_code, passkey, passkey_only, remembered.
+    method: Mapped[str] = mapped_column(String(20), default="password")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)  # "keep me signed in" (30 days)
+    device: Mapped[str] = mapped_column(String(120), default="")  # from the user agent
+    network: Mapped[str] = mapped_column(String(64), default="")  # the IP's /24 or /48, never the address
+    browser_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # the browser cookie's key
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class RememberedBrowser(Base):
+    """A browser where the second factor is not asked again until `expires_at`."""
+
+    __tablename__ = "remembered_browser"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class TotpSecret(Base):
+    """A person's authenticator app (RFC 6238); unconfirmed while being set up."""
+
+    __tablename__ = "totp_secret"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))  # base32
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    # The newest 30-second time step a code was accepted for: a code works once, never again.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code, stored only as a keyed hash (consult.auth.factors)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class Passkey(Base):
+    """A WebAuthn credential with the name its owner gave it."""
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    user_handle: Mapped[str] = mapped_column(String(100))  # base64url, the same for all of a person's passkeys
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    passwordless: Mapped[bool] = mapped_column(Boolean, default=False)  # may sign in without a password
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from consult import audit, policy, tokens
 from consult.auth.models import Invitation, Organisation, Role, User
+from consult.auth.sessions import forget_all_browsers
 from consult.db import utcnow
 from consult.errors import Conflict, Invalid, NotFound
 from consult.mail import queue_email
@@ -242,6 +243,7 @@ def reset_password(session: Session, *, token: str, password: str) -> User:
     check_password_rules(password, user.email)
     user.password_hash = hash_password(password)
     user.end_sessions()
+    forget_all_browsers(session, user)
     audit.record(session, actor=user, action="user.password_reset", subject=user)
     return user
 
@@ -252,7 +254,8 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
         raise Invalid(_("Your current password is not correct."), field="current")
     check_password_rules(new, user.email)
     user.password_hash = hash_password(new)
-    user.end_sessions()
+    user.end_sessions(keep=user.session_record_id)  # this browser signs in again at once
+    forget_all_browsers(session, user)
     audit.record(session, actor=user, action="user.password_change", subject=user)
 
 

@@ -70,7 +70,8 @@ def _comment_limit() -> str:
 
 
 def _person_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+    # The person, not the login id (which names the session too: a second browser is not a new budget).
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 @bp.route("/rounds/<int:round_id>/comments", methods=["POST"])

@@ -72,9 +72,9 @@ class EmailPreference(Base):
     # `accepted_key`, see `content.build_digest`) is up to this have been considered.
     last_digest_comment_key: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None]
-    # What the cursor was computed under: {"class": policy.visibility_class, "ranks": {round id:
-    # policy.stage_rank}} (ranks only grow); None until the first digest on this scheme. A
-    # comment behind the cursor that has become visible since is listed once (services).
+    # What the cursor was computed under: `digests.cursors.CursorState` as JSON (the person's
+    # visibility class and each round's stage rank, which only grow); None until the next digest.
+    # A comment behind the cursor that has become visible since is listed once (`LateWindow`).
     digest_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Answers to the person's own comments: releases up to this one have been listed
     # (`Disposition.release_event_id`, by id, not by clock).

@@ -54,7 +54,7 @@ class Disposition(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]
     # The audit entry of the release: increases with each release, so digests list answers by
-    # this id instead of by time (see `consult.digests.services.queue_due_digests`).
+    # this id instead of by time (see `consult.digests.schedule.queue_due_digests`).
     release_event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

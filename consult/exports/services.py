@@ -21,9 +21,6 @@ from consult.exports.rows import ExportRow, rows
 from consult.rounds.models import Round
 
 
-
-
-
 def header() -> list[str]:
     """The CSV's columns: the ISO/IEC template's eight, then what a spreadsheet user needs besides."""
     from consult.exports.isoform import headings

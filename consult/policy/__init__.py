@@ -6,6 +6,7 @@
   audiences (`SUBMITTED`, `ACCEPTED`) and stages they are built from.
 - `attribution`: how much of a comment's authorship a viewer sees.
 - `actions`: the steps a person may take on a round or a comment now.
+- `signin`: who must sign in with a second factor, who may have a browser remembered.
 
 Import from `consult.policy`; the modules are its chapters.
 """
@@ -32,6 +33,12 @@ from consult.policy.permissions import (
     require,
     roles_with,
 )
+from consult.policy.signin import (
+    DEFAULT_SECOND_FACTOR_ROLES,
+    may_remember_browser,
+    requires_second_factor,
+    second_factor_roles,
+)
 from consult.policy.viewer import ANONYMOUS, Viewer, VisibilityClass, as_viewer
 from consult.policy.visibility import (
     ACCEPTED,
@@ -56,6 +63,10 @@ from consult.policy.visibility import (
 )
 
 __all__ = [
+    "DEFAULT_SECOND_FACTOR_ROLES",
+    "may_remember_browser",
+    "requires_second_factor",
+    "second_factor_roles",
     "ACCEPTED",
     "ANONYMOUS",
     "ASSIGNABLE_ROLES",

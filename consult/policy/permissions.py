@@ -49,6 +49,7 @@ class Permission(enum.StrEnum):
     DISPOSITION_MANAGE = "disposition:manage"  # record and release the secretariat's answers
     DISPOSITION_ACKNOWLEDGE = "disposition:acknowledge"  # satisfied / objection maintained
     DIGEST_SEND = "digest:send"
+    SECOND_FACTOR_RESET = "second_factor:reset"  # an administrator clears someone's second factors
 
 
 _PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
@@ -96,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORGANISATION_MANAGE,
             Permission.STAKEHOLDER_GROUP_MANAGE,
             Permission.AUDIT_READ,
+            Permission.SECOND_FACTOR_RESET,
             Permission.INVITATION_CREATE,
             Permission.INVITATION_LIST,
             Permission.INVITATION_REVOKE,
@@ -158,6 +160,8 @@ def can(user: Any, permission: Permission | str, subject: Any = None) -> bool:
             return False
         if isinstance(subject, User) and subject.id == user.id:
             return False  # nobody changes their own role or deactivates themselves
+    if permission is Permission.SECOND_FACTOR_RESET and isinstance(subject, User) and subject.id == user.id:
+        return False  # an administrator who lost theirs asks another administrator
     if permission in (Permission.ROUND_APPROVE, Permission.ROUND_PUBLISH) and subject is not None:
         # Four eyes: whoever prepared a round, or asked for its publication, does not approve it.
         if getattr(subject, "prepared_by_id", None) == user.id:

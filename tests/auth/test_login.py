@@ -121,7 +121,8 @@ def test_sign_in_starts_a_fresh_session(client, alice):
     login(client, "alice@example.org", PASSWORD)
     with client.session_transaction() as flask_session:
         assert "planted" not in flask_session
-        assert flask_session["_user_id"] == alice.get_id()
+        # The login id: person, session version, and the session record this sign-in made.
+        assert flask_session["_user_id"].startswith(f"{alice.id}:{alice.session_version}:")
 
 
 def test_login_page_when_signed_in_redirects(client, alice, login_as):

@@ -46,9 +46,12 @@ class World:
     smtp: SMTPSink
     ids: dict[str, int] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
+    totp: dict[str, str] = field(default_factory=dict)  # staff's authenticator secrets, by email
+    # The same server by name: browsers refuse passkeys on an IP address (PUBLIC_URL names it).
+    named_base: str = ""
 
 
-def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str]]:
+def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
     """Migrate the database with `flask db upgrade` and add what the journeys start from."""
     config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
     app = create_app({**config, "DATABASE_URL": database_url})
@@ -59,8 +62,10 @@ def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str]]:
     with app.app_context():
         session = app.extensions["consult.db"].new_session()
         people = factories.make_people(session)
-        for name in ("organiser", "moderator", "participant:governments", "participant:industry"):
+        for name in ("organiser", "moderator", "participant:governments", "participant:industry", "admin"):
             emails[name] = people[name].email
+        # Staff sign in with a second factor: an authenticator app with a known secret.
+        totp = {people[n].email: factories.make_totp(session, people[n]).secret for n in ("organiser", "moderator")}
         consultation = factories.make_consultation(session, title="Norms of responsible behaviour in cyberspace")
         version = factories.make_version(session, consultation, clauses=3)
         ids["consultation"] = consultation.id
@@ -84,7 +89,7 @@ def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str]]:
         session.commit()
         session.close()
     app.extensions["consult.db"].engine.dispose()
-    return ids, emails
+    return ids, emails, totp
 
 
 @pytest.fixture(scope="session")
@@ -102,18 +107,21 @@ def world(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[SMTPSink, i
     """gunicorn serving a fresh, migrated SQLite database, sending mail to the sink."""
     sink, port = smtp_sink
     database_url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'browser.sqlite3'}"
-    ids, emails = _seed(database_url)
+    ids, emails, totp = _seed(database_url)
     log = tmp_path_factory.mktemp("browser-log") / "gunicorn.log"
+    web_port = _free_port()
     with gunicorn(
         database_url,
         workers=2,
         log=log,
+        port=web_port,
+        CONSULT_PUBLIC_URL=f"http://localhost:{web_port}",
         CONSULT_MAIL_CONSOLE="0",
         CONSULT_MAIL_SERVER="127.0.0.1",
         CONSULT_MAIL_PORT=str(port),
         REDIS_URL="",  # emails go out inline, not to an RQ queue no worker reads
     ) as base:
-        yield World(base=base, smtp=sink, ids=ids, emails=emails)
+        yield World(base=base, smtp=sink, ids=ids, emails=emails, totp=totp, named_base=f"http://localhost:{web_port}")
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ PAYLOADS = [
     "+1+1",
     "-2+3",
     "@SUM(1,2)",
-    "line one\n=HYPERLINK(\"http://example.org\")",
+    'line one\n=HYPERLINK("http://example.org")',
 ]
 SEPARATORS = {",": 44, ";": 59, "\t": 9}
 

@@ -45,9 +45,17 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4, log: Path | None = None, options: tuple[str, ...] = (), **extra: str):
-    """Serve the app with `workers` gunicorn workers (and more gunicorn `options`); yields the base URL."""
-    port = free_port()
+def gunicorn(
+    database_url: str,
+    workers: int = 4,
+    log: Path | None = None,
+    options: tuple[str, ...] = (),
+    port: int | None = None,
+    **extra: str,
+):
+    """Serve the app with `workers` gunicorn workers (and more gunicorn `options`) on `port` (a free
+    one by default); yields the base URL."""
+    port = port or free_port()
     env = server_env(database_url, **extra)
     log_file = open(log or os.devnull, "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
@@ -121,6 +129,13 @@ class Browser:
         assert found, f"no CSRF token on {path} ({status})"
         return found.group(1)
 
-    def login(self, email: str, password: str) -> None:
+    def login(self, email: str, password: str, totp_secret: str | None = None) -> None:
+        """Sign in through the form (and the second step with the app's code, given its secret)."""
         status, _ = self.request("/login", {"csrf_token": self.csrf(), "email": email, "password": password})
         assert status == 302, f"sign-in as {email} answered {status}"
+        if totp_secret:
+            import pyotp
+
+            step = "/login/second-factor"
+            status, _ = self.request(step, {"csrf_token": self.csrf(step), "code": pyotp.TOTP(totp_secret).now()})
+            assert status == 302, f"the second step as {email} answered {status}"

@@ -161,6 +161,12 @@ def test_login_limit_counts_across_workers_on_redis(production_stack):
     assert any(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{prefix}*"))
 
 
+def totp_code(secret: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
 def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people, smtp, smtp_server, tmp_path):
     """The organiser presses "send" on a gunicorn worker; the request only queues the job (Redis
     db 13, a queue of this run's own); a real `flask mail worker --burst` process sends the digest to the
@@ -169,6 +175,7 @@ def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people,
     consultation = factories.make_consultation(session)
     round_ = factories.make_round(session, Phase.PUBLISHED, consultation=consultation)
     factories.make_comment(session, round_, people["participant:governments"], body="A published position")
+    totp = factories.make_totp(session, people["organiser"])  # organisers sign in with a second factor
     session.commit()
     consultation_id, organiser = consultation.id, people["organiser"].email
     recipients = {u.email.lower() for u in people.by_name.values()}
@@ -189,6 +196,9 @@ def test_a_digest_is_sent_by_an_rq_worker_process(database_url, session, people,
             status, _ = browser.request(
                 "/login", {"csrf_token": browser.csrf(), "email": organiser, "password": factories.PASSWORD}
             )
+            assert status == 302
+            step = "/login/second-factor"
+            status, _ = browser.request(step, {"csrf_token": browser.csrf(step), "code": totp_code(totp.secret)})
             assert status == 302
             compose = f"/consultations/{consultation_id}/digests/new"
             status, _ = browser.request(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support.clients import csrf_token, is_login_redirect, sign_in
+from tests.support.state import release
 from tests.support.world import VIEWERS, build_url, build_world
 
 LOGIN = "LOGIN"
@@ -68,6 +69,24 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("auth.account", "GET"):                   (LOGIN,  200,   200,    200,    200,    200),
     ("auth.update_profile", "POST"):           (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     ("auth.change_password", "POST"):          (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    # The second step of signing in: without a half sign-in, back to the sign-in page (302);
+    # posts are refused by the page itself (no pending sign-in, no passkey challenge).
+    ("auth.second_factor", "GET"):             (302,    302,   302,    302,    302,    302),
+    ("auth.second_factor", "POST"):            (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.second_factor_passkey", "POST"):    (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.passkey_login", "POST"):            (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.cancel_sign_in", "POST"):           (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    # One's own second factors and sessions; the subject's passkey, session and remembered
+    # browser are nobody else's business (404).
+    ("auth.security", "GET"):                  (LOGIN,  200,   200,    200,    200,    200),
+    ("auth.confirm_totp", "POST"):             (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.remove_totp", "POST"):              (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.register_passkey", "POST"):         (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.remove_passkey", "POST"):           (LOGIN,  404,   404,    404,    404,    404),
+    ("auth.regenerate_recovery_codes", "POST"): (LOGIN, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.end_session", "POST"):              (LOGIN,  404,   404,    404,    404,    404),
+    ("auth.end_other_sessions", "POST"):       (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.forget_browser", "POST"):           (LOGIN,  404,   404,    404,    404,    404),
     # Administration: organisers see people and manage organisations and invitations ...
     ("admin.index", "GET"):                    (LOGIN,  403,   403,    403,    200,    200),
     ("admin.users", "GET"):                    (LOGIN,  403,   403,    403,    200,    200),
@@ -87,6 +106,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("admin.edit_group", "GET"):               (LOGIN,  403,   403,    403,    403,    200),
     ("admin.edit_group", "POST"):              (LOGIN,  403,   403,    403,    403,    ALLOWED),
     ("admin.audit_log", "GET"):                (LOGIN,  403,   403,    403,    403,    200),
+    ("admin.reset_second_factor", "POST"):     (LOGIN,  403,   403,    403,    403,    ALLOWED),
     # Consultations and drafts: organisers manage them; reading follows the consultation.
     ("consultations.create", "GET"):           (LOGIN,  403,   403,    403,    200,    403),
     ("consultations.create", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
@@ -197,6 +217,9 @@ OWN = "<the viewer's own id>"
 OWN_COMMENT = "<the viewer's own accepted comment in the open round>"
 OWN_DRAFT = "<the viewer's own draft in the open round>"
 OWN_CLOSED = "<the viewer's own accepted comment in the closed round>"
+OWN_PASSKEY = "<the viewer's own passkey>"
+OWN_SESSION = "<another session of the viewer's own>"
+OWN_BROWSER = "<the viewer's own remembered browser>"
 COMPLETE_COMMENT = {
     "clause": "general",
     "type": "general",
@@ -473,6 +496,32 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
         {"comment_id": "accepted comment of a published public round"}, {"accept": "1"},
         (LOGIN, 403, 403, 403, 403, 403),
     ),
+    # One's own remembered browser, passkey and other session (anonymous: the subject's); the
+    # browser first: removing one's last factor forgets remembered browsers.
+    ("auth.forget_browser", "POST", "one's own remembered browser"): (
+        {"browser_id": OWN_BROWSER}, {},
+        (LOGIN, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ),
+    ("auth.remove_passkey", "POST", "one's own passkey"): (
+        {"passkey_id": OWN_PASSKEY}, {},
+        (LOGIN, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ),
+    ("auth.end_session", "POST", "another session of one's own"): (
+        {"session_id": OWN_SESSION}, {},
+        (LOGIN, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ),
+    ("auth.remove_passkey", "POST", "a passkey that does not exist"): (
+        {"passkey_id": 987654}, {},
+        (LOGIN, 404, 404, 404, 404, 404),
+    ),
+    ("admin.reset_second_factor", "POST", "one's own account, with a reason"): (
+        {"user_id": OWN}, {"reset_reason": "lost my phone"},
+        (LOGIN, 403, 403, 403, 403, 403),
+    ),
+    ("admin.reset_second_factor", "POST", "a person who does not exist"): (
+        {"user_id": 987654}, {"reset_reason": "lost their phone"},
+        (LOGIN, 403, 403, 403, 403, 404),
+    ),
     ("moderation.resolve_report", "POST", "a report that does not exist"): (
         {"report_id": 987654}, {},
         (LOGIN, 403, 403, 404, 403, 403),
@@ -583,6 +632,12 @@ def test_access_matrix_over_objects(app, session, people, login_as, viewer):
     named[OWN_COMMENT] = world.objects[f"own comment:{writer}"]
     named[OWN_DRAFT] = world.objects[f"own draft:{writer}"]
     named[OWN_CLOSED] = world.objects[f"own comment in the closed round:{writer}"]
+    for placeholder, kind, fallback in (
+        (OWN_PASSKEY, "passkey", world.passkey_id),
+        (OWN_SESSION, "session", world.session_id),
+        (OWN_BROWSER, "browser", world.browser_id),
+    ):
+        named[placeholder] = world.objects.get(f"own {kind}:{viewer}", fallback)
     mismatches = []
     for (endpoint, method, case), (overrides, body, outcomes) in EXPECTED_OBJECTS.items():
         args = {**world.url_args(), **{k: named.get(v, v) for k, v in overrides.items()}}
@@ -605,3 +660,33 @@ def test_refused_self_changes_change_nothing(app, session, people, login_as):
     assert request(app, client, "POST", active_url, {"active": "0", "reason": "x"}).status_code == 403
     session.rollback()
     assert admin.role.value == "admin" and admin.is_active
+
+
+@pytest.mark.parametrize("stage", ["setup", "verify"])
+@pytest.mark.parametrize("viewer", ["moderator", "admin"])
+def test_half_signed_in_reaches_only_its_step(app, session, people, half_sign_in, viewer, stage):
+    """After the password, before the second factor (or its set-up): every rule answers the
+    step's redirect (GET) or 403 (POST), but the step's own pages."""
+    from consult.auth import signin
+
+    world = build_world(session, people)
+    user = people[viewer]
+    step = build_url(app, signin.STEP_ENDPOINTS[stage], "GET", {})
+    allowed = signin.ALLOWED[stage]
+    mismatches = []
+    for endpoint, method in sorted(EXPECTED):
+        url = build_url(app, endpoint, method, world.url_args())
+        client = app.test_client()
+        half_sign_in(client, user, stage)
+        release(session)
+        response = request(app, client, method, url)
+        if endpoint in allowed:
+            got, expected = outcome(method, response), (200 if method == "GET" else ALLOWED)
+        elif method == "GET":
+            got, expected = (response.status_code, response.headers.get("Location")), (302, step)
+        else:
+            got, expected = response.status_code, 403
+        if got != expected:
+            mismatches.append(f"{method} {url}: expected {expected}, got {got}")
+    assert not mismatches, f"{viewer} half signed in ({stage}):\n" + "\n".join(mismatches)
+    assert {e for e, _m in EXPECTED} >= allowed  # the step's own pages are in the matrix

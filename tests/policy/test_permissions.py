@@ -58,6 +58,7 @@ EXPECTED_PERMISSIONS = {
         P.STAKEHOLDER_GROUP_MANAGE,
         P.AUDIT_READ,
         P.ADMIN_AREA,
+        P.SECOND_FACTOR_RESET,  # of others, with a reason (issue 17)
     },
 }
 
@@ -177,3 +178,20 @@ def test_visible_consultations(session, people):
     assert seen(make_user(session, Role.MODERATOR, active=False)) == {public.id}
     for name in people.by_name:
         assert seen(people[name]) == {public.id, hidden.id}, name
+
+
+def test_second_factors_are_required_of_the_roles_that_hold_unpublished_input(app):
+    with app.app_context():
+        required = {role for role in Role if policy.requires_second_factor(person(role))}
+        assert required == {Role.MODERATOR, Role.ORGANISER, Role.ADMIN}
+        assert not policy.may_remember_browser(person(Role.ADMIN))
+        assert all(policy.may_remember_browser(person(r)) for r in Role if r is not Role.ADMIN)
+        app.config["SECOND_FACTOR_ROLES"] = ("participant", "admin")
+        assert {role for role in Role if policy.requires_second_factor(person(role))} == {Role.PARTICIPANT, Role.ADMIN}
+
+
+def test_an_administrator_resets_others_second_factor_not_their_own():
+    admin, other = person(Role.ADMIN, 1), person(Role.MODERATOR, 2)
+    assert policy.can(admin, P.SECOND_FACTOR_RESET, other)
+    assert not policy.can(admin, P.SECOND_FACTOR_RESET, admin)
+    assert not policy.can(person(Role.ORGANISER, 3), P.SECOND_FACTOR_RESET, other)

@@ -4,12 +4,13 @@ one of every object (rounds in every phase, comments in every state), and each r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import url_for
 from sqlalchemy.orm import Session
 
-from consult.auth.models import Role, User
+from consult.auth.models import RememberedBrowser, Role, User, UserSession
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.digests.models import Digest
@@ -56,6 +57,10 @@ class World:
     objects: dict[str, int] = field(default_factory=dict)
     digest_id: int = 0  # an organiser digest of the public consultation
     job_id: int = 0  # a finished briefing PDF of the open round, asked for by the governments participant
+    # The subject's passkey, session record and remembered browser (nobody else may touch them).
+    passkey_id: int = 0
+    session_id: int = 0
+    browser_id: int = 0
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -74,6 +79,9 @@ class World:
             "report_id": self.report_id,
             "disposition_id": self.disposition_id,
             "job_id": self.job_id,
+            "passkey_id": self.passkey_id,
+            "session_id": self.session_id,
+            "browser_id": self.browser_id,
         }
 
 
@@ -135,8 +143,32 @@ def build_world(session: Session, people: factories.People) -> World:
     session.add(job)
     session.flush()
     world.job_id = world.objects["briefing job"] = job.id
+    _add_security_records(session, people, world)
     session.commit()
     return world
+
+
+def _add_security_records(session: Session, people: factories.People, world: World) -> None:
+    """A passkey, an ended-or-not session record and a remembered browser for the subject and for
+    every signed-in viewer (`own passkey:<viewer>`, ...), for the rules that act on them."""
+    owners = [("subject", world.subject)] + [(viewer, people[viewer]) for viewer in SIGNED_IN]
+    for name, user in owners:
+        passkey = factories.make_passkey(session, user)
+        record = UserSession(user_id=user.id, method="password", device="Firefox, Linux", network="192.0.2.0/24")
+        browser = RememberedBrowser(
+            user_id=user.id,
+            browser_hash=f"{user.id:064d}",
+            device="Firefox, Linux",
+            expires_at=utcnow() + timedelta(days=30),
+        )
+        session.add_all([record, browser])
+        session.flush()
+        if name == "subject":
+            world.passkey_id, world.session_id, world.browser_id = passkey.id, record.id, browser.id
+        else:
+            world.objects[f"own passkey:{name}"] = passkey.id
+            world.objects[f"own session:{name}"] = record.id
+            world.objects[f"own browser:{name}"] = browser.id
 
 
 def _add_rounds_and_comments(session: Session, people: factories.People, world: World) -> None:

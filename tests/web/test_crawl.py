@@ -68,8 +68,8 @@ def crawl(client, urls: list[str]) -> dict[str, int]:
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_crawling_changes_nothing(app, session, people, login_as, viewer):
     world = build_world(session, people)
+    client = sign_in(app, login_as, session, people, viewer)  # (signing in records a session)
     counts, audits, rows = row_counts(session), audit_count(session), table_snapshot(session)
-    client = sign_in(app, login_as, session, people, viewer)
 
     seen = crawl(client, start_urls(app, world))
 

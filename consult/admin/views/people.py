@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from consult.admin import bp, services
-from consult.admin.forms import ActiveForm, RoleForm, organisation_choices, role_choices
+from consult.admin.forms import ActiveForm, RoleForm, SecondFactorResetForm, organisation_choices, role_choices
 from consult.admin.views.overview import PAGE
 from consult.audit import AuditEvent
+from consult.auth.factors import has_second_factor
 from consult.auth.models import Organisation, Role, User
 from consult.db import get_session
 from consult.pagination import paginate
@@ -41,7 +42,14 @@ def _role_form(db, user: User, formdata=None) -> RoleForm:
     return form
 
 
-def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: ActiveForm | None = None, status=200):
+def _user_page(
+    db,
+    user: User,
+    role_form: RoleForm | None = None,
+    active_form: ActiveForm | None = None,
+    status=200,
+    reset_form: SecondFactorResetForm | None = None,
+):
     events = db.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "User", AuditEvent.subject_id == user.id)
@@ -53,6 +61,8 @@ def _user_page(db, user: User, role_form: RoleForm | None = None, active_form: A
         user=user,
         role_form=role_form or _role_form(db, user, formdata=None),
         active_form=active_form or ActiveForm(formdata=None),
+        reset_form=reset_form or SecondFactorResetForm(formdata=None),
+        has_second_factor=has_second_factor(db, user),
         events=events,
     ), status
 
@@ -116,3 +126,25 @@ def set_active(user_id: int):
         if done:
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(db, user, active_form=form, status=400)
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@permission_required(Permission.SECOND_FACTOR_RESET)
+@csrf_in_form
+def reset_second_factor(user_id: int):
+    """Remove a person's second factors, with a reason (their sessions end; they are told)."""
+    db = get_session()
+    user = get_or_404(db, User, user_id)
+    form = SecondFactorResetForm()
+    if form.validate_on_submit():
+        done = commit_or_refuse(
+            lambda: services.reset_second_factor(
+                db, actor=current_actor(), subject=user, reason=form.reset_reason.data
+            ),
+            form=form,
+            field="reset_reason",
+            success=_("Their second factors are removed and their sessions ended; they have been told by email."),
+        )
+        if done:
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(db, user, reset_form=form, status=400)

@@ -214,4 +214,3 @@ def acknowledge(disposition_id: int):
         refusals=(DomainError,),
     )
     return redirect(target)
-

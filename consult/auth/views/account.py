@@ -1,17 +1,18 @@
-"""Sign in and out, invitations, password reset, and the account page."""
+"""The account: accepting an invitation, a forgotten password, the account page (profile,
+password)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from consult import policy
-from consult.auth import bp, services
+from consult.auth import bp, factors, limits, services, sessions, signin
 from consult.auth.forms import (
     AcceptInvitationForm,
+    ButtonForm,
     ForgotPasswordForm,
-    LoginForm,
     PasswordChangeForm,
     ProfileForm,
     ResetPasswordForm,
@@ -20,63 +21,7 @@ from consult.db import get_session
 from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import limiter
 from consult.policy import Permission
-from consult.web import csrf_in_form, flash_ok, is_safe_next
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _reset_limit() -> str:
-    return current_app.config["RESET_RATE_LIMIT"]
-
-
-def _account_key() -> str:
-    """Rate-limit key for the account a sign-in or reset form names."""
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
-
-
-def _next_url(candidate: str | None) -> str:
-    return candidate if is_safe_next(candidate) else url_for("consultations.index")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
-@csrf_in_form
-def login():
-    """Sign in with email and password."""
-    form = LoginForm()
-    if request.method == "GET":
-        form.next.data = request.args.get("next", "")
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(_next_url(form.next.data))
-    if form.validate_on_submit():
-        db = get_session()
-        user = services.authenticate(db, email=form.email.data, password=form.password.data)
-        if user is None:
-            form.password.errors.append(_("The email address or password is not correct, or the account is disabled."))
-        else:
-            session.clear()  # a fresh session: nothing from before sign-in carries over
-            session.permanent = True
-            login_user(user, remember=form.remember.data)
-            db.commit()
-            return redirect(_next_url(form.next.data))
-    form.password.data = ""
-    return render_template("auth/login.html", form=form)
-
-
-@bp.route("/logout", methods=["POST"])
-@login_required
-def logout():
-    """Sign out, ending this person's sessions on every device."""
-    db = get_session()
-    services.sign_out(db, user=current_user._get_current_object())
-    db.commit()
-    session.clear()
-    logout_user()  # after clear(): it leaves the note that deletes the remember cookie
-    flash_ok(_("You are signed out."))
-    return redirect(url_for("auth.login"))
+from consult.web import csrf_in_form, flash_ok
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -108,18 +53,16 @@ def accept_invitation(token: str):
         except DomainError as exc:
             return render_template("auth/token_invalid.html", message=str(exc)), exc.status
         else:
-            session.clear()
-            session.permanent = True
-            login_user(user)
+            response = signin.after_password(db, user, remember=False, next_url=url_for("consultations.index"))
             db.commit()
             flash_ok(_("Welcome, %(name)s. Your account is ready.", name=user.display_name))
-            return redirect(url_for("consultations.index"))
+            return response
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
-@limiter.limit(_reset_limit, key_func=_account_key, methods=["POST"])
+@limiter.limit(limits.reset_limit, methods=["POST"])
+@limiter.limit(limits.reset_limit, key_func=limits.account_key, methods=["POST"])
 @csrf_in_form
 def forgot_password():
     """Ask for a password reset link by email."""
@@ -162,7 +105,18 @@ def reset_password(token: str):
 
 
 def _account_page(profile: ProfileForm, password: PasswordChangeForm, status: int = 200):
-    return render_template("auth/account.html", profile=profile, password_form=password), status
+    db = get_session()
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        profile=profile,
+        password_form=password,
+        sessions=sessions.active_sessions(db, user),
+        browsers=sessions.remembered_browsers(db, user),
+        has_factor=factors.has_second_factor(db, user),
+        required=policy.requires_second_factor(user),
+        button=ButtonForm(formdata=None),
+    ), status
 
 
 @bp.route("/account", methods=["GET"])
@@ -219,3 +173,6 @@ def change_password():
             flash_ok(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("auth.account"))
     return _account_page(ProfileForm(obj=current_user), form, 400)
+
+
+# The second-factor and session pages join this blueprint.
