@@ -91,6 +91,8 @@ BLUEPRINTS = (
     "dispositions",
     "exports",
     "digests",
+    "search",
+    "api",
 )
 
 

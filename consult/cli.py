@@ -20,6 +20,7 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="The demo consultation.")
 users_cli = AppGroup("users", help="Accounts.")
 digests_cli = AppGroup("digests", help="Notifications and digests by email.")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 
 def alembic_config() -> AlembicConfig:
@@ -151,8 +152,19 @@ def digests_send(reclaim_after: float | None) -> None:
         click.echo(f"  error: {error}", err=True)
 
 
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the full-text index of every searchable text (SQLite FTS5 rebuild, PostgreSQL REINDEX)."""
+    from consult.search.services import reindex
+
+    session = get_session()
+    engine = reindex(session)
+    session.commit()
+    click.echo(f"Search index rebuilt ({engine}).")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, demo_cli, users_cli, digests_cli):
+    for group in (db_cli, demo_cli, users_cli, digests_cli, search_cli):
         app.cli.add_command(group)
     os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")

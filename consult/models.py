@@ -1,5 +1,6 @@
 """Imports every model module, so that the metadata (Alembic, tests) sees all tables."""
 
+from consult.api.models import ApiToken
 from consult.audit import AuditEvent
 from consult.auth.models import Invitation, Organisation, Role, StakeholderGroup, User
 from consult.comments.models import Comment, CommentReport
@@ -11,6 +12,7 @@ from consult.rounds.models import Round, RoundVisibility
 
 __all__ = [
     "Acknowledgement",
+    "ApiToken",
     "AuditEvent",
     "Clause",
     "Comment",

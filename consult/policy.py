@@ -488,3 +488,23 @@ def can_see_attribution(user: Any, comment: Any, level: str) -> bool:
     if level == "person":
         return comment.attribution is Attribution.PERSON
     return comment.attribution in (Attribution.PERSON, Attribution.ORGANISATION)
+
+
+def attribution_visibility(user: Any, level: str) -> Any:
+    """`can_see_attribution` as an SQL condition on Comment: the comments whose `level` of
+    authorship ("person" or "organisation") `user` may know. Filters by organisation or person
+    (search, the API) add it, so that a filter never reveals who is behind a comment whose
+    author showed only their stakeholder group."""
+    from sqlalchemy import or_, true
+
+    from consult.comments.models import Attribution, Comment
+
+    if sees_all_comments(user):
+        return true()
+    levels = [Attribution.PERSON] if level == "person" else [Attribution.PERSON, Attribution.ORGANISATION]
+    terms = [Comment.attribution.in_(levels)]
+    if _authenticated(user):
+        terms.append(Comment.author_id == user.id)
+        if user.organisation_id is not None:
+            terms.append(Comment.organisation_id == user.organisation_id)
+    return or_(*terms)
