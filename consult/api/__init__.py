@@ -3,3 +3,11 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
+
+
+@bp.record_once
+def _init(state) -> None:
+    """Cookie-free sessions and problem details under /api/ (see consult/api/auth.py)."""
+    from consult.api import auth
+
+    auth.init_app(state.app)

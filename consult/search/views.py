@@ -41,14 +41,16 @@ def data_key(db, now) -> tuple:
     (moved by the triggers of migration 0007 on every change to its comments, rule, text,
     consultation and to names) and phase now, which consultations are public, and a time
     bucket (dispositions, and texts of consultations without rounds, are at most
-    SEARCH_CACHE_SECONDS old)."""
-    rounds = tuple(
-        (r.id, r.revision, Round.phase(r, now))
-        for r in db.execute(select(Round.id, Round.revision, Round.status, Round.opens_at, Round.closes_at))
-    )
-    public = tuple(tuple(row) for row in db.execute(select(Consultation.id, Consultation.is_public)))
+    SEARCH_CACHE_SECONDS old). Read with two plain statements (this runs on every search)."""
+    connection = db.connection()
+    rounds = tuple((r.id, r.revision, Round.phase(r, now)) for r in connection.execute(_ROUND_STATES))
+    public = tuple(tuple(row) for row in connection.execute(_PUBLIC))
     seconds = max(current_app.config["SEARCH_CACHE_SECONDS"], 1)
     return hash(rounds), hash(public), int(time.time() // seconds)
+
+
+_ROUND_STATES = select(Round.id, Round.revision, Round.status, Round.opens_at, Round.closes_at)
+_PUBLIC = select(Consultation.id, Consultation.is_public)
 
 
 def _choices(db, filters) -> dict:
