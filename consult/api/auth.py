@@ -79,8 +79,29 @@ def authenticate_request(scope: Scope | None) -> Context | None:
     login_manager._update_request_context_with_user(user)
     g.api_token = token
     set_audit_via()
-    services.note_use(database().engine, token)
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    services.note_use(db, token, database().engine if reading else None)
     return Context(token, user)
+
+
+def rate_limit_headers(response: Any) -> Any:
+    """The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the token's policy and
+    what is left of it; a refusal also has Retry-After (from Flask-Limiter)."""
+    import time
+
+    from consult.extensions import limiter
+
+    if not is_api_request():
+        return response
+    current = limiter.current_limit
+    if current is not None:
+        item = current.limit
+        reset = max(int(current.reset_at - time.time()), 0)
+        response.headers["RateLimit-Policy"] = f'"token";q={item.amount};w={item.get_expiry()}'
+        response.headers["RateLimit"] = f'"token";r={max(current.remaining, 0)};t={reset}'
+        if current.breached and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(max(reset, 1))
+    return response
 
 
 def _error_renderer(status: int, message: str | None) -> Any:
@@ -92,6 +113,7 @@ def init_app(app: Flask) -> None:
     from consult import web
 
     app.session_interface = ApiAwareSessionInterface()
+    app.after_request(rate_limit_headers)
     app.before_request_funcs.setdefault(None, []).insert(0, before_api_request)
     web.register_error_renderer(API_PATH, _error_renderer)
     app.register_error_handler(ApiError, lambda exc: problem(exc.status, exc.detail, exc.errors, exc.headers))

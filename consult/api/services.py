@@ -134,11 +134,16 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
     return token, user
 
 
-def note_use(engine, token: ApiToken, now: datetime | None = None) -> None:
-    """Record when a token was last used, at most once a minute, in a short transaction of its
-    own (the request's may be read-only, and must not hold a write lock for this)."""
+def note_use(session: Session, token: ApiToken, engine=None, now: datetime | None = None) -> None:
+    """Record when a token was last used, at most once a minute: with `engine`, in a short
+    transaction of its own (a reading request's session must not take a write lock for it);
+    without, in the request's own writing transaction (committed with its change)."""
     now = now or utcnow()
     if token.last_used_at is not None and now - token.last_used_at < LAST_USE_GRANULARITY:
         return
+    statement = update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+    if engine is None:
+        session.execute(statement)
+        return
     with engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        connection.execute(statement)

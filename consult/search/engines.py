@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy import Double, cast, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from consult.search.models import SOURCES, Source
@@ -132,7 +132,10 @@ class PostgreSQLEngine(Engine):
     def matching(self, source: Source, query: Query) -> tuple[Any, Any, Any]:
         document = literal_column(pg_document(source))
         tsquery = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.text)
-        return source.model.__table__, document.op("@@")(tsquery), func.ts_rank_cd(document, tsquery)
+        # As double precision: a real (float4) read back as a Python float is rounded, and the
+        # cursor could then never compare equal to the row it came from.
+        score = cast(func.ts_rank_cd(document, tsquery), Double)
+        return source.model.__table__, document.op("@@")(tsquery), score
 
     def snippets(self, session, source, query, ids, marks):
         if not ids:

@@ -19,8 +19,9 @@ from consult.policy import Permission
 from consult.web import csrf_in_form, current_actor, flash_ok
 
 
-def token_form(formdata=None) -> TokenForm:
-    form = TokenForm(formdata=formdata)
+def token_form(**kwargs) -> TokenForm:
+    """The form, offering only the scopes the person's role allows (`services.offered_scopes`)."""
+    form = TokenForm(**kwargs)
     form.scopes.choices = [(s.value, SCOPE_LABELS[s]) for s in services.offered_scopes(current_user)]
     return form
 
@@ -31,7 +32,7 @@ def _panel() -> dict:
         """What the account page's token section shows (read when the section renders)."""
         return {
             "tokens": services.tokens_of(get_session(), current_user),
-            "form": token_form(),
+            "form": token_form(formdata=None),
             "revoke_form": RevokeForm(formdata=None),
             "now": utcnow(),
             "scope_labels": SCOPE_LABELS,

@@ -1,0 +1,29 @@
+"""Fixtures of the API suite: isolated clients, and tokens made through the service."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult.api import services
+from tests.support import isolate
+
+
+@pytest.fixture
+def app(app):
+    return isolate(app)
+
+
+@pytest.fixture
+def token_for(session):
+    """`token_for(user, *scopes)`: a new token's secret (committed)."""
+
+    def make(user, *scopes: str, days: int = 30) -> str:
+        new = services.create_token(session, actor=user, name="test tool", scopes=list(scopes or ["read"]), days=days)
+        session.commit()
+        return new.secret
+
+    return make
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
