@@ -139,6 +139,7 @@ class World:
     comment_id: int = 0
     report_id: int = 0
     disposition_id: int = 0  # released, on the governments participant's comment in the closed round
+    token_id: int = 0  # a personal access token of the subject
     # More objects by name, for the object dimension of the access matrix and for the crawler.
     objects: dict[str, int] = field(default_factory=dict)
     digest_id: int = 0  # an organiser digest of the public consultation
@@ -159,6 +160,7 @@ class World:
             "comment_id": self.comment_id,
             "report_id": self.report_id,
             "disposition_id": self.disposition_id,
+            "token_id": self.token_id,
         }
 
 
@@ -233,6 +235,10 @@ def build_world(session: Session, people: factories.People) -> World:
     session.add(digest)
     session.flush()
     world.digest_id = digest.id
+    from consult.api.services import create_token
+
+    world.token_id = create_token(session, actor=subject, name="subject's tool", scopes=["read"], days=30).token.id
+    session.flush()
     session.commit()
     return world
 
