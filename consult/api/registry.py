@@ -131,11 +131,12 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(400, _("Send the request body as JSON (Content-Type: application/json)."))
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw)
+        json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, _("The request body is not valid JSON.")) from None
     try:
-        return model.model_validate(data)
+        # Strict: JSON's types as the document says (no 0 for false, no "5" for 5).
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise ApiError(422, _("The request body is not valid."), _errors(exc, "body")) from None
 

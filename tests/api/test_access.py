@@ -70,7 +70,9 @@ CASES: dict[tuple[str, str, str], tuple[dict, Any, tuple | dict]] = {
     ("api.edit_comment", "PATCH", "one's own comment"): (
         {"comment_id": OWN}, {"body": "Edited by a tool"}, (401, 200, 200, 403, 403, 403),
     ),
-    ("api.submit_comment", "POST", "one's own draft"): ({"comment_id": OWN_DRAFT}, None, (401, 200, 200, 403, 403, 403)),
+    ("api.submit_comment", "POST", "one's own draft"): (
+        {"comment_id": OWN_DRAFT}, None, (401, 200, 200, 403, 403, 403),
+    ),
     ("api.withdraw_comment", "POST", "one's own comment"): ({"comment_id": OWN}, None, (401, 200, 200, 403, 403, 403)),
     ("api.signoff", "POST", "a colleague's comment awaiting sign-off"): (
         {"comment_id": "a colleague's comment awaiting sign-off"}, {"accept": True}, (401, 403, 200, 403, 403, 403),
@@ -138,9 +140,9 @@ def test_api_access_matrix(app, session, people, viewer):
         url = build_url(app, endpoint, method, args)
         response = _call(client, method, url, body, token)
         if response.status_code != expand(outcomes)[viewer]:
-            mismatches.append(f"{method} {url} ({case}): expected {expand(outcomes)[viewer]}, got {response.status_code}")
+            mismatches.append(
+                f"{method} {url} ({case}): expected {expand(outcomes)[viewer]}, got {response.status_code}"
+            )
         if response.status_code >= 400:
             assert response.mimetype == "application/problem+json", (endpoint, response.status_code)
     assert not mismatches, f"as {viewer}:\n" + "\n".join(mismatches)
-
-

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from consult.api.models import ApiToken
 from consult.audit import AuditEvent
 from consult.auth.models import Role
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Comment
 from consult.rounds.models import Phase, Preset
 from tests import factories
 from tests.api.conftest import bearer
@@ -91,9 +91,15 @@ def test_write_submit_edit_withdraw_through_the_services(app, client, session, p
     assert client.post(f"/api/v1/comments/{cid}/submit", headers=h).status_code == 409
     withdrawn = client.post(f"/api/v1/comments/{cid}/withdraw", headers=h)
     assert withdrawn.status_code == 200 and withdrawn.json["status"] == "withdrawn"
-    actions = fresh(session).execute(
-        select(AuditEvent.action, AuditEvent.details).where(AuditEvent.subject_id == cid, AuditEvent.subject_type == "Comment")
-    ).all()
+    actions = (
+        fresh(session)
+        .execute(
+            select(AuditEvent.action, AuditEvent.details).where(
+                AuditEvent.subject_id == cid, AuditEvent.subject_type == "Comment"
+            )
+        )
+        .all()
+    )
     assert [a for a, _d in actions] == ["comment.save_draft", "comment.edit", "comment.edit", "comment.withdraw"]
     assert all(d.get("via") == "api" for _a, d in actions)
 
@@ -102,14 +108,18 @@ def test_premoderation_and_signoff_apply(app, client, session, people, token_for
     round_ = _round(session, requires_signoff=True, premoderation=True)
     author = people["participant:governments"]  # the governments organisation has a focal point
     response = client.post(
-        f"/api/v1/rounds/{round_.id}/comments", json={"body": "Needs sign-off"}, headers=bearer(token_for(author, "comment"))
+        f"/api/v1/rounds/{round_.id}/comments",
+        json={"body": "Needs sign-off"},
+        headers=bearer(token_for(author, "comment")),
     )
     assert response.status_code == 201 and response.json["status"] == "awaiting_signoff"
     cid = response.json["id"]
     focal = people["focal_point"]
     queue = client.get("/api/v1/me/signoff-queue", headers=bearer(token_for(focal, "read")))
     assert [c["id"] for c in queue.json["items"]] == [cid]
-    no_scope = client.post(f"/api/v1/comments/{cid}/signoff", json={"accept": True}, headers=bearer(token_for(focal, "read")))
+    no_scope = client.post(
+        f"/api/v1/comments/{cid}/signoff", json={"accept": True}, headers=bearer(token_for(focal, "read"))
+    )
     assert no_scope.status_code == 403
     signed = client.post(
         f"/api/v1/comments/{cid}/signoff", json={"accept": True}, headers=bearer(token_for(focal, "sign-off"))
@@ -218,7 +228,9 @@ def test_tokens_on_the_account_page(app, session, people, login_as):
         "/account/tokens", data={"csrf_token": token, "name": "x", "scopes": ["sign-off"], "days": "90"}
     )
     assert refused.status_code == 400
-    too_long = client.post("/account/tokens", data={"csrf_token": token, "name": "x", "scopes": ["read"], "days": "999"})
+    too_long = client.post(
+        "/account/tokens", data={"csrf_token": token, "name": "x", "scopes": ["read"], "days": "999"}
+    )
     assert too_long.status_code == 400
     no_csrf = client.post("/account/tokens", data={"name": "x", "scopes": ["read"], "days": "90"})
     assert no_csrf.status_code == 400

@@ -63,7 +63,9 @@ def test_the_index_follows_orm_core_and_plain_sql_writers(app, session, people, 
     assert set(comment_ids(search(client, "zephyr"))) == {orm.id, core_id}
     # An edit in plain SQL moves the index in the same transaction; a delete takes it out.
     fresh(session).execute(text("UPDATE comment SET body = 'quokka now' WHERE id = :id"), {"id": orm.id})
-    session.execute(text("DELETE FROM audit_event WHERE subject_type = 'Comment' AND subject_id = :id"), {"id": core_id})
+    session.execute(
+        text("DELETE FROM audit_event WHERE subject_type = 'Comment' AND subject_id = :id"), {"id": core_id}
+    )
     session.execute(text("DELETE FROM comment WHERE id = :id"), {"id": core_id})
     session.commit()
     release(session)
@@ -96,7 +98,9 @@ def test_kinds_filters_and_links_in_place(app, session, people, login_as):
     round_ = factories.make_round(session, Phase.CLOSED, Preset.OPEN_DIALOGUE, consultation=consultation)
     other = factories.make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     industry, igo = people["participant:industry"], people["participant:igo"]
-    a = factories.make_comment(session, round_, industry, clause_key="k2", body="disclosure timelines", type=CommentType.TECHNICAL)
+    a = factories.make_comment(
+        session, round_, industry, clause_key="k2", body="disclosure timelines", type=CommentType.TECHNICAL
+    )
     b = factories.make_comment(session, round_, igo, clause_key=None, body="disclosure in general")
     c = factories.make_comment(session, other, industry, body="disclosure elsewhere")
     session.add(
@@ -115,7 +119,7 @@ def test_kinds_filters_and_links_in_place(app, session, people, login_as):
     assert "Coordinated vulnerability <mark>disclosure</mark>" in html  # the consultation
     assert set(comment_ids(html)) == {a.id, b.id, c.id}  # comments (and the disposition on a)
     assert f"/rounds/{round_.id}/dispositions?" in html
-    assert f'/rounds/{round_.id}?clause=k2&amp;after=2.{a.id - 1}#comment-{a.id}' in html
+    assert f"/rounds/{round_.id}?clause=k2&amp;after=2.{a.id - 1}#comment-{a.id}" in html
     assert set(comment_ids(search(client, "disclosure", round=round_.id, kind="comment"))) == {a.id, b.id}
     assert comment_ids(search(client, "disclosure", round=round_.id, clause="general")) == [b.id]
     assert comment_ids(search(client, "disclosure", kind="comment", type="technical")) == [a.id]
@@ -130,8 +134,12 @@ def test_kinds_filters_and_links_in_place(app, session, people, login_as):
 
 def test_the_organisation_filter_never_reveals_a_group_only_author(app, session, people, login_as, open_round):
     industry = people["participant:industry"]
-    named = factories.make_comment(session, open_round, industry, body="pangolin named", attribution=Attribution.ORGANISATION)
-    anonymous = factories.make_comment(session, open_round, industry, body="pangolin unnamed", attribution=Attribution.GROUP)
+    named = factories.make_comment(
+        session, open_round, industry, body="pangolin named", attribution=Attribution.ORGANISATION
+    )
+    anonymous = factories.make_comment(
+        session, open_round, industry, body="pangolin unnamed", attribution=Attribution.GROUP
+    )
     session.commit()
     org = industry.organisation_id
     outsider = sign_in(app, login_as, session, people, "participant:governments")
@@ -143,7 +151,9 @@ def test_the_organisation_filter_never_reveals_a_group_only_author(app, session,
 
 def test_pages_by_cursor_by_relevance_and_by_date(app, session, people, login_as, open_round):
     ids = [
-        factories.make_comment(session, open_round, people["participant:industry"], body=f"wombat {'wombat ' * (i % 3)}{i}").id
+        factories.make_comment(
+            session, open_round, people["participant:industry"], body=f"wombat {'wombat ' * (i % 3)}{i}"
+        ).id
         for i in range(25)
     ]
     session.commit()

@@ -155,13 +155,17 @@ def test_junk_form_bodies(app, sweep, viewer):
             _check(client.open(path, method=method, data=body), f"{method} {path} fields={bad[:30]!r}", failures)
             if path.startswith("/api/"):  # the same junk as a JSON body, and JSON of the wrong shapes
                 for junk in (dict.fromkeys(FORM_FIELDS, bad), [bad], bad, {"body": {"x": bad}, "kind": [bad]}):
-                    _check(client.open(path, method=method, json=junk), f"{method} {path} json={str(junk)[:30]}", failures)
+                    _check(
+                        client.open(path, method=method, json=junk), f"{method} {path} json={str(junk)[:30]}", failures
+                    )
         # Repeated fields, and a body that is not a form at all.
         client = client_for(viewer)
         token = csrf_token(client)
         repeated = [(name, value) for name in FORM_FIELDS for value in ("1", "abc")] + [("csrf_token", token)]
         _check(
-            client.open(path, method=method, data=urlencode(repeated), content_type="application/x-www-form-urlencoded"),
+            client.open(
+                path, method=method, data=urlencode(repeated), content_type="application/x-www-form-urlencoded"
+            ),
             f"{method} {path} repeated",
             failures,
         )
