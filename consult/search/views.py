@@ -10,11 +10,11 @@ from flask import abort, current_app, render_template, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup
-from consult.comments.models import CommentStatus, CommentType
+from consult.comments.models import Comment, CommentStatus, CommentType
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
@@ -74,8 +74,17 @@ def _choices(db, filters) -> dict:
             .limit(500)
         ).all()
     groups = db.execute(select(StakeholderGroup.id, StakeholderGroup.name).order_by(StakeholderGroup.position)).all()
+    # Only organisations the viewer may know as the authors of some comment they may see: the
+    # list itself names no one behind a group-only comment, nor who takes part where unseen.
+    known = exists(
+        select(Comment.id).where(
+            Comment.organisation_id == Organisation.id,
+            policy.comment_visibility(viewer, utcnow()),
+            policy.attribution_visibility(viewer, "organisation"),
+        )
+    )
     organisations = db.execute(
-        select(Organisation.id, Organisation.name).order_by(Organisation.name).limit(CHOICES)
+        select(Organisation.id, Organisation.name).where(known).order_by(Organisation.name).limit(CHOICES)
     ).all()
     return {
         "consultations": consultations,

@@ -149,6 +149,19 @@ def test_the_organisation_filter_never_reveals_a_group_only_author(app, session,
     assert set(comment_ids(search(staff, "pangolin", organisation=org))) == {named.id, anonymous.id}
 
 
+def test_the_organisation_list_names_only_organisations_the_viewer_may_know(app, session, people, login_as):
+    round_ = factories.make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
+    shy = factories.make_organisation(session, "igo", name="Shy Organisation")
+    factories.make_comment(
+        session, round_, factories.make_user(session, organisation=shy), attribution=Attribution.GROUP
+    )
+    factories.make_comment(session, round_, people["participant:industry"], attribution=Attribution.ORGANISATION)
+    session.commit()
+    outsider = search(sign_in(app, login_as, session, people, "participant:governments"), "anything")
+    assert "industry org" in outsider and "Shy Organisation" not in outsider
+    assert "Shy Organisation" in search(sign_in(app, login_as, session, people, "moderator"), "anything")
+
+
 def test_pages_by_cursor_by_relevance_and_by_date(app, session, people, login_as, open_round):
     ids = [
         factories.make_comment(
