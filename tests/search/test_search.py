@@ -210,3 +210,20 @@ def test_odd_queries_never_fail(app, session, people, login_as, open_round, q):
     session.commit()
     client = sign_in(app, login_as, session, people, "anonymous")
     assert client.get("/search", query_string={"q": q}).status_code == 200
+
+
+def test_every_search_trigger_and_index_exists_at_head(session):
+    """A later migration that copies a source table (SQLite batch mode) drops its triggers: the
+    index would silently stop following it. This test says so first."""
+    from consult.search.models import SOURCES
+
+    db = fresh(session)
+    if db.bind.dialect.name == "postgresql":
+        triggers = set(db.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+        indexes = set(db.scalars(text("SELECT indexname FROM pg_indexes")))
+        assert {s.gin_index for s in SOURCES.values()} <= indexes
+        assert "user_account_revokes_api_tokens" in triggers
+    else:
+        triggers = set(db.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        expected = {f"{s.fts}_{op}" for s in SOURCES.values() for op in ("ins", "upd", "del")}
+        assert expected | {"user_account_revokes_api_tokens"} <= triggers, expected - triggers
