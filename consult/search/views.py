@@ -100,9 +100,12 @@ def _choices(db, filters) -> dict:
 
 
 @bp.route("/search")
-@limiter.limit(_search_limit, key_func=_person_key)
 def results():
-    """Search results the viewer may see, with the matched words highlighted."""
+    """Search results the viewer may see, with the matched words highlighted.
+
+    The rate limit counts the searches that run (a page not in the cache): a page served from
+    the cache costs what any cached page costs, and the limit is there against the expensive
+    path (someone scripting endless new queries)."""
     args = parse_args(request.args)
     if args.bad_cursor:
         abort(400)
@@ -110,7 +113,8 @@ def results():
     now = utcnow()
 
     def render(csrf_token=None) -> str:
-        page = search(db, current_user, args.query, args.filters, args.sort, args.after, now=now)
+        with limiter.limit(_search_limit, key_func=_person_key):
+            page = search(db, current_user, args.query, args.filters, args.sort, args.after, now=now)
         extra = {"csrf_token": csrf_token} if csrf_token else {}
         return render_template(
             "search/results.html",

@@ -227,3 +227,12 @@ def test_every_search_trigger_and_index_exists_at_head(session):
         triggers = set(db.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
         expected = {f"{s.fts}_{op}" for s in SOURCES.values() for op in ("ins", "upd", "del")}
         assert expected | {"user_account_revokes_api_tokens"} <= triggers, expected - triggers
+
+
+def test_searches_that_run_are_rate_limited(app, session, people, login_as, open_round):
+    app.config["SEARCH_RATE_LIMIT"] = "2 per minute"
+    client = sign_in(app, login_as, session, people, "participant:governments")
+    assert client.get("/search?q=one").status_code == 200
+    assert client.get("/search?q=two").status_code == 200
+    assert client.get("/search?q=one").status_code == 200  # served from the cache: nothing ran
+    assert client.get("/search?q=three").status_code == 429
