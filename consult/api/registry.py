@@ -131,14 +131,28 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(400, _("Send the request body as JSON (Content-Type: application/json)."))
     raw = request.get_data(cache=False)
     try:
-        json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, _("The request body is not valid JSON.")) from None
+    if _has_nul(data):  # PostgreSQL refuses NUL in text: malformed input, as in forms (web._refuse_nul)
+        raise ApiError(400, _("The request body contains a NUL character."))
     try:
         # Strict: JSON's types as the document says (no 0 for false, no "5" for 5).
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise ApiError(422, _("The request body is not valid."), _errors(exc, "body")) from None
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 def _json_response(payload: Any, status: int, etag: bool) -> Response:

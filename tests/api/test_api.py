@@ -159,6 +159,8 @@ def test_validation_errors_are_problems(app, client, session, people, token_for)
     assert broken.status_code == 400
     unknown = client.post(url, json={"body": "x", "author_id": 1}, headers=h)
     assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "author_id"
+    nul = client.post(url, json={"body": "a\x00b"}, headers=h)
+    assert nul.status_code == 400 and nul.mimetype == "application/problem+json"
     bad_clause = client.post(url, json={"body": "x", "clause": "k99"}, headers=h)
     assert bad_clause.status_code == 422 and bad_clause.json["errors"][0]["field"] == "clause"
     assert client.get(f"{url}?limit=1000", headers=h).status_code == 422
