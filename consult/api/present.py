@@ -29,7 +29,7 @@ def decode_cursor(cursor: str | None, arity: int) -> tuple | None:
     if (
         not isinstance(values, list)
         or len(values) != arity
-        or not all(type(v) is int and 0 <= v < 2**62 for v in values)
+        or not all(type(v) is int and 0 <= v < 2**31 for v in values)
     ):
         raise ApiError(400, "This cursor is not one this API gave out: start again without it.")
     return tuple(values)

@@ -199,7 +199,8 @@ def api_route(
         def view(**kwargs: Any) -> Any:
             ctx = auth.authenticate_request(scope) or auth.Context(None, None)
             for _name, value in kwargs.items():
-                if not 0 < value < 2**62:
+                # Ids are 32-bit integers in the database: PostgreSQL refuses a larger one.
+                if not 0 < value < 2**31:
                     raise ApiError(404, _("Nothing is found at this address."))
             ctx.query = _parse_query(query) if query else None
             ctx.body = _parse_body(body) if body else None
@@ -257,7 +258,7 @@ def _parameters(op: Operation, schemas: dict) -> list[dict]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 2**62 - 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             }
         )
     if op.query is not None:
@@ -300,6 +301,9 @@ def openapi_document(problem_model: type[BaseModel]) -> dict:
             responses["200"] = {**ok, "description": "Already created with this Idempotency-Key"}
         if op.etag:
             responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
+        if op.query is not None:
+            # gunicorn refuses a request line over 4,094 bytes itself, before the application.
+            responses["414"] = {"description": "URI too long (refused by the web server)"}
         for code in op.errors:
             responses[str(code)] = {
                 "description": STATUS_TITLES[code],

@@ -48,7 +48,7 @@ class PageQuery(Input):
 
 class CommentQuery(PageQuery):
     type: CommentType | None = Field(None, description="Only comments of this type.")
-    group: int | None = Field(None, ge=1, le=2**62 - 1, description="Only comments from this stakeholder group.")
+    group: int | None = Field(None, ge=1, le=2**31 - 1, description="Only comments from this stakeholder group.")
     clause: str | None = Field(
         None, pattern=CLAUSE_PATTERN, description="A clause's stable key, or `general` for general comments."
     )
@@ -61,11 +61,11 @@ class DispositionQuery(CommentQuery):
 class SearchQuery(PageQuery):
     q: str = Field(..., min_length=1, max_length=200, description='Words; "a phrase"; `or`; `-word` to exclude.')
     kind: Literal["consultation", "round", "clause", "comment", "disposition"] | None = None
-    consultation: int | None = Field(None, ge=1, le=2**62 - 1)
-    round: int | None = Field(None, ge=1, le=2**62 - 1)
+    consultation: int | None = Field(None, ge=1, le=2**31 - 1)
+    round: int | None = Field(None, ge=1, le=2**31 - 1)
     clause: str | None = Field(None, pattern=CLAUSE_PATTERN)
-    group: int | None = Field(None, ge=1, le=2**62 - 1)
-    organisation: int | None = Field(None, ge=1, le=2**62 - 1)
+    group: int | None = Field(None, ge=1, le=2**31 - 1)
+    organisation: int | None = Field(None, ge=1, le=2**31 - 1)
     type: CommentType | None = None
     status: CommentStatus | None = None
     sort: Literal["relevance", "date"] = "relevance"

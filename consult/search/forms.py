@@ -34,7 +34,7 @@ _KEY_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
 def _id(value: str | None) -> int | None:
     if value and _ID_RE.fullmatch(value):
         number = int(value)
-        return number if 0 < number < 2**62 else None
+        return number if 0 < number < 2**31 else None
     return None
 
 

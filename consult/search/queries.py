@@ -96,7 +96,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple | None:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         tag, value, kind, ident = data
-        if tag != sort[0] or kind not in KINDS or type(ident) is not int or not 0 < ident < 2**62:
+        if tag != sort[0] or kind not in KINDS or type(ident) is not int or not 0 < ident < 2**31:
             return None
         if sort == "date":
             value = datetime.fromisoformat(value)

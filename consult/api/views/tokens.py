@@ -68,7 +68,7 @@ def revoke_token(token_id: int):
     """Revoke one of one's tokens: it stops working at once."""
     db = get_session()
     try:
-        services.revoke_token(db, actor=current_actor(), token_id=token_id if 0 < token_id < 2**62 else 0)
+        services.revoke_token(db, actor=current_actor(), token_id=token_id if 0 < token_id < 2**31 else 0)
     except (NotFound, Conflict):
         raise
     db.commit()
