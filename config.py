@@ -76,6 +76,11 @@ class Config:
     RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per 15 minutes")
     # Per signed-in person, for comment writes (generous: a delegation pastes many at a deadline).
     COMMENT_RATE_LIMIT = env("COMMENT_RATE_LIMIT", "60 per minute")
+    # Search, per signed-in person (or address): a person pages and refines; a crawler is slowed.
+    SEARCH_RATE_LIMIT = env("SEARCH_RATE_LIMIT", "120 per minute")
+    # The JSON API, per personal access token: reads, and writes (which also count as reads).
+    API_RATE_LIMIT = env("API_RATE_LIMIT", "300 per minute")
+    API_WRITE_RATE_LIMIT = env("API_WRITE_RATE_LIMIT", "60 per minute")
 
     # Second factors (TOTP, passkeys). Roles that must have one before they reach any page;
     # attempts per account; how long the step after the password may take; how long a
@@ -124,6 +129,9 @@ class Config:
     # Rendered round pages and comments kept per worker process (consult/pagecache.py); 0: off.
     PAGE_CACHE_ENTRIES = int(env("PAGE_CACHE_ENTRIES", "512"))
     COMMENT_CACHE_ENTRIES = int(env("COMMENT_CACHE_ENTRIES", "4096"))
+    # Search result pages are cached with the rounds' revisions and phases in the key; what
+    # those do not cover (dispositions, texts of consultations without rounds) is at most this old.
+    SEARCH_CACHE_SECONDS = int(env("SEARCH_CACHE_SECONDS", "30"))
     # `make bench` only: a hello-world endpoint to compare pages with, under the same settings.
     BENCH_ENDPOINTS = env_bool("BENCH", False)
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.

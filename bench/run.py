@@ -6,6 +6,11 @@ endpoint under the same gunicorn settings (2 sync workers) and the same load gen
 2 threads, 16 connections, on the same machine): the median of the rounds is printed.
 The digest, export and briefing figures come from bench/digest.py, bench/export.py and
 bench/briefing.py.
+
+`search_100k_vs_hello` (P10): a two-word query over 100,000 comments (bodies drawn from a
+vocabulary of 2,000 words, so that each query word is in about one comment in ten and both in
+about one in a hundred), as a participant who may see all of them, first page of 20 results.
+`BENCH_ONLY=search` measures it alone.
 """
 
 from __future__ import annotations
@@ -81,8 +86,54 @@ def build(url: str) -> dict:
             if rows:
                 session.execute(insert(Comment), rows)
             rounds[name] = round_.id
+        rounds["search"] = build_search(session, people)
         session.commit()
         return {"rounds": rounds, "viewer": viewer.email}
+
+
+SEARCH_COMMENTS = int(os.environ.get("BENCH_SEARCH_COMMENTS", "100000"))
+SEARCH_QUERY = "secure disclosure"
+
+
+def build_search(session, people, n: int = SEARCH_COMMENTS) -> int:
+    """`n` accepted comments in one open-dialogue round, inserted with bulk Core statements of
+    5,000 rows (the search triggers index each row in the same statement); the round's id."""
+    import random
+
+    from consult.rounds.models import Phase, Preset
+    from tests import factories
+
+    rng = random.Random(16)  # the same data every run
+    vocabulary = [f"w{i:04d}" for i in range(2000)]
+    common = ["secure", "disclosure", "vulnerability", "incident", "response", "norms", "supply", "chain"]
+    round_ = factories.make_round(session, Phase.OPEN, preset=Preset.OPEN_DIALOGUE, clauses=20)
+    authors = [people[f"participant:{slug}"] for slug in factories.GROUP_SLUGS]
+    for start in range(0, n, 5000):
+        rows = []
+        for i in range(start, min(start + 5000, n)):
+            words = rng.choices(vocabulary, k=40)
+            for word in common:
+                if rng.random() < 0.1:
+                    words[rng.randrange(40)] = word
+            author = authors[i % len(authors)]
+            clause = 1 + i % 20
+            rows.append(
+                {
+                    "round_id": round_.id,
+                    "clause_key": f"k{clause}",
+                    "clause_position": clause,
+                    "type": CommentType.TECHNICAL,
+                    "body": " ".join(words),
+                    "proposed_change": " ".join(rng.choices(vocabulary, k=8)) if i % 3 == 0 else "",
+                    "author_id": author.id,
+                    "organisation_id": author.organisation_id,
+                    "stakeholder_group_id": author.organisation.stakeholder_group_id,
+                    "status": CommentStatus.ACCEPTED,
+                    "nonce": f"bench-search-{i}",
+                }
+            )
+        session.execute(insert(Comment), rows)
+    return round_.id
 
 
 def queries_for(url: str, round_id: int, email: str) -> int:
@@ -148,11 +199,24 @@ end
 """
 
 
+def search_uncached(url: str, tmp: str, extra: dict, viewer: str, search_url: str) -> None:
+    """The search page with the page cache off: every request runs the search and renders
+    (the first search after any change to a round; information, not a goal)."""
+    extra = {**extra, "CONSULT_PAGE_CACHE_ENTRIES": "0"}
+    with gunicorn(url, workers=2, log=Path(tmp) / "gunicorn-search.log", **extra) as base:
+        browser = Browser(base)
+        browser.login(viewer, PASSWORD)
+        hello = lambda: wrk(f"{base}/_bench/hello", browser.cookie_header())  # noqa: E731
+        search = lambda: wrk(base + search_url, browser.cookie_header())  # noqa: E731
+        emit("search_100k_uncached_vs_hello", median_ratio(search, hello), "ratio", "(information)")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="consult-bench-") as tmp:
         url = os.environ.get("CONSULT_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
         data = build(url)
         rounds = data["rounds"]
+        only_search = os.environ.get("BENCH_ONLY") == "search"
         emit("round_page_queries_1", queries_for(url, rounds["one"], data["viewer"]), "statements", "constant, <= 12")
         emit(
             "round_page_queries_500",
@@ -160,10 +224,22 @@ def main() -> None:
             "statements",
             "same as round_page_queries_1",
         )
-        extra = {"CONSULT_BENCH": "1", "CONSULT_COMMENT_RATE_LIMIT": "1000000 per minute"}
+        extra = {
+            "CONSULT_BENCH": "1",
+            "CONSULT_COMMENT_RATE_LIMIT": "1000000 per minute",
+            "CONSULT_SEARCH_RATE_LIMIT": "1000000 per minute",
+        }
+        search_url = "/search?q=" + SEARCH_QUERY.replace(" ", "+")
         with gunicorn(url, workers=2, log=Path(tmp) / "gunicorn.log", **extra) as base:
             browser = Browser(base)
             browser.login(data["viewer"], PASSWORD)
+            status, page = browser.request(search_url)
+            assert status == 200 and page.count("<mark>") >= 20, f"search answered {status}"
+            hello = lambda: wrk(f"{base}/_bench/hello", browser.cookie_header())  # noqa: E731
+            search = lambda: wrk(base + search_url, browser.cookie_header())  # noqa: E731
+            emit("search_100k_vs_hello", median_ratio(search, hello), "ratio", ">= 0.2")
+            if only_search:
+                return search_uncached(url, tmp, extra, data["viewer"], search_url)
             # The CSRF token lives in the session: take the cookie after the form has made one.
             token = browser.csrf(f"/rounds/{rounds['small']}/comments/new")
             cookie = browser.cookie_header()
@@ -184,6 +260,7 @@ def main() -> None:
             hello, small, large = page_measures(base, browser.cookie_header(), rounds)
             emit("round_page_after_change_vs_hello", median_ratio(small, hello), "ratio", "(information)")
             emit("large_round_after_change_vs_small", median_ratio(large, small), "ratio", "(information)")
+        search_uncached(url, tmp, extra, data["viewer"], search_url)
     if os.environ.get("BENCH_ONLY") == "pages":
         return
     for name in ("digest.py", "export.py", "briefing.py"):

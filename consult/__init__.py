@@ -92,6 +92,8 @@ BLUEPRINTS = (
     "dispositions",
     "exports",
     "digests",
+    "search",
+    "api",
 )
 
 

@@ -50,6 +50,9 @@ def record(
     """Add an audit entry for `action` on `subject` (a model instance) in this transaction."""
     if subject is not None and getattr(subject, "id", None) is None:
         session.flush()  # the subject needs its id before we can point at it
+    via = _via()
+    if via and "via" not in details:
+        details["via"] = via  # where the action came from: "api" for the JSON API
     entry = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
@@ -61,6 +64,13 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def _via() -> str | None:
+    """The channel the current request came through, if it set one (`g.audit_via`)."""
+    from flask import g, has_app_context
+
+    return g.get("audit_via") if has_app_context() else None
 
 
 def _plain(value: Any) -> Any:

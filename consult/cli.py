@@ -22,6 +22,7 @@ demo_cli = AppGroup("demo", help="The demo consultation.")
 users_cli = AppGroup("users", help="Accounts.")
 digests_cli = AppGroup("digests", help="Notifications and digests by email.")
 mail_cli = AppGroup("mail", help="The mail queue's workers (with REDIS_URL).")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 
 def alembic_config() -> AlembicConfig:
@@ -224,8 +225,19 @@ def mail_worker(burst: bool) -> None:
     work(app, burst=burst)
 
 
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the full-text index of every searchable text (SQLite FTS5 rebuild, PostgreSQL REINDEX)."""
+    from consult.search.services import reindex
+
+    session = get_session()
+    engine = reindex(session)
+    session.commit()
+    click.echo(f"Search index rebuilt ({engine}).")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, demo_cli, users_cli, digests_cli, mail_cli):
+    for group in (db_cli, demo_cli, users_cli, digests_cli, mail_cli, search_cli):
         app.cli.add_command(group)
     os.environ.setdefault("FLASK_RUN_HOST", "127.0.0.1")

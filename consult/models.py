@@ -1,5 +1,6 @@
 """Imports every model module, so that the metadata (Alembic, tests) sees all tables."""
 
+from consult.api.models import ApiToken
 from consult.audit import AuditEvent
 from consult.auth.models import (
     Invitation,
@@ -25,6 +26,7 @@ from consult.submissions import FormSubmission
 
 __all__ = [
     "Acknowledgement",
+    "ApiToken",
     "AuditEvent",
     "BriefingJob",
     "Clause",

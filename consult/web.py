@@ -101,14 +101,41 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and not target.startswith("//")
 
 
-def error_page(status: int, message: str | None = None) -> tuple[str, int]:
+# Rooms that answer in another format register a renderer for their paths (the JSON API:
+# RFC 9457 problem details under /api/); everywhere else errors are the site's HTML pages.
+_ERROR_RENDERERS: dict[str, Callable[[int, str | None], Any]] = {}
+
+
+def register_error_renderer(prefix: str, renderer: Callable[[int, str | None], Any]) -> None:
+    """Errors of requests whose path starts with `prefix` are answered by `renderer(status, message)`."""
+    _ERROR_RENDERERS[prefix] = renderer
+
+
+def _renderer() -> Callable[[int, str | None], Any] | None:
+    for prefix, renderer in _ERROR_RENDERERS.items():
+        if request.path.startswith(prefix):
+            return renderer
+    return None
+
+
+def error_page(status: int, message: str | None = None) -> Any:
     """Render the error page for `status` in the site's layout."""
+    renderer = _renderer()
+    if renderer is not None:
+        return renderer(status, message)
     title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def _handle_http(exc: HTTPException) -> Any:
     status = exc.code or 500
+    renderer = _renderer()
+    if renderer is not None and status >= 400:
+        response = renderer(status, None)
+        for name, value in exc.get_headers() if status in (405, 429) else []:
+            if name.lower() in ("allow", "retry-after"):
+                response.headers[name] = value
+        return response
     if status not in ERROR_STATUSES:
         return exc
     message = None

@@ -8,6 +8,7 @@ from alembic import context
 
 import consult.models  # noqa: F401  (imports every model so the metadata is complete)
 from consult.db import Base
+from consult.search.models import is_search_object
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):
@@ -28,6 +29,8 @@ def run_migrations_online() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # The search indexes differ per engine and are not in the models (migration 0011).
+            include_name=lambda name, _type, _parents: not is_search_object(name),
         )
         with context.begin_transaction():
             context.run_migrations()

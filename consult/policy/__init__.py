@@ -19,7 +19,7 @@ from consult.policy.actions import (
     comment_steps,
     round_steps,
 )
-from consult.policy.attribution import attribution_shown, can_see_attribution
+from consult.policy.attribution import attribution_shown, attribution_visibility, can_see_attribution
 from consult.policy.permissions import (
     ASSIGNABLE_ROLES,
     ORGANISATION_ROLES,
@@ -86,6 +86,7 @@ __all__ = [
     "as_viewer",
     "assignable_roles",
     "attribution_shown",
+    "attribution_visibility",
     "authenticated",
     "can",
     "can_read_answer_reason",

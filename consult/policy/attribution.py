@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.comments.models import Attribution
+from sqlalchemy import or_, true
+
+from consult.comments.models import Attribution, Comment
 from consult.policy.viewer import as_viewer
 
 # From the most to the least that a byline shows.
@@ -33,3 +35,22 @@ def attribution_shown(user: Any, comment: Any) -> Attribution:
 def can_see_attribution(user: Any, comment: Any, level: Attribution) -> bool:
     """Whether `user` may see the comment's authorship at `level` (PERSON or ORGANISATION)."""
     return LEVELS.index(attribution_shown(user, comment)) <= LEVELS.index(Attribution(level))
+
+
+def attribution_visibility(user: Any, level: Attribution) -> Any:
+    """`can_see_attribution` as an SQL condition on Comment: the comments whose `level` of
+    authorship (PERSON or ORGANISATION) `user` may know. Filters by organisation or person
+    (search, the API) add it, so that a filter never reveals who is behind a comment whose
+    author showed only their stakeholder group."""
+    viewer = as_viewer(user)
+    visibility = viewer.visibility_class
+    if visibility.sees_all:
+        return true()
+    shown = LEVELS[: LEVELS.index(Attribution(level)) + 1]
+    terms = [Comment.attribution.in_(shown)]
+    if visibility.signed_in:
+        if viewer.id is not None:
+            terms.append(Comment.author_id == viewer.id)
+        if viewer.organisation_id is not None:
+            terms.append(Comment.organisation_id == viewer.organisation_id)
+    return or_(*terms)

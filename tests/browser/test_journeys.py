@@ -303,6 +303,34 @@ def test_organiser_sends_a_digest_that_arrives(world, people):
     organiser.goto(page.url)  # the progress page, once sent
 
 
+def test_search_and_an_api_token(world, people):
+    """The header's search box at 390 px, the results with the words marked; a token made on the
+    account page works on the API (and not once revoked)."""
+    person = people("participant:industry")
+    page = person.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("searchbox", name="Search consultations, drafts and comments").fill("responsible behaviour")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    person.audit("search results")
+    expect(page.locator(".search-hits mark").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    person.goto("/account")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tokens = page.locator("#api-tokens")
+    tokens.get_by_label("Name").fill("Browser journey tool")
+    tokens.get_by_label(re.compile("Read what you may see")).check()
+    person.click(tokens.get_by_role("button", name="Create token"))
+    secret = page.locator("#new-token").input_value()
+    assert secret.startswith("cst_")
+    me = page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.ok and me.json()["scopes"] == ["read"]
+    person.goto("/account")
+    person.click(page.get_by_role("button", name="Revoke the token Browser journey tool"))
+    assert page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status == 401
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def test_pages_are_valid_html(auditor):
     """The Nu HTML checker over every page the journeys saved (it refuses localhost URLs)."""
     if not auditor.saved:

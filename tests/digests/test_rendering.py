@@ -74,7 +74,7 @@ def test_shared_work_is_dropped_when_anything_shown_changes(app, session, people
     batch reads afresh."""
     from consult.comments.models import Comment
     from consult.db import utcnow
-    from tests.support import fresh
+    from tests.support.state import fresh
 
     round_ = make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE)
     comment = make_comment(session, round_, people["participant:governments"], body="soon hidden")

@@ -209,6 +209,27 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("digests.compose", "POST"):               (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("digests.detail", "GET"):                 (LOGIN,  403,   403,    403,    200,    403),
     ("digests.retry", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    # Search (issue 16): everyone searches; the results are filtered, not the page.
+    ("search.results", "GET"):                 (200,    200,   200,    200,    200,    200),
+    # Personal access tokens on the account page: anyone signed in (the world's token is the
+    # subject's: nobody else may revoke it).
+    ("api.create_token", "POST"):              (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("api.revoke_token", "POST"):              (LOGIN,  404,   404,    404,    404,    404),
+    # The API's document and reference page are public; every operation wants a bearer token,
+    # and a browser's cookie session is not one: 401 for everyone here. tests/api/test_access.py
+    # is the API's own matrix, with each viewer's token.
+    ("api.openapi", "GET"):                    (200,    200,   200,    200,    200,    200),
+    ("api.docs", "GET"):                       (200,    200,   200,    200,    200,    200),
+    **{
+        (f"api.{name}", method): (401, 401, 401, 401, 401, 401)
+        for name, method in (
+            ("me", "GET"), ("consultations", "GET"), ("consultation", "GET"), ("round_detail", "GET"),
+            ("version", "GET"), ("round_comments", "GET"), ("comment", "GET"), ("round_dispositions", "GET"),
+            ("my_comments", "GET"), ("signoff_queue", "GET"), ("search", "GET"), ("create_comment", "POST"),
+            ("edit_comment", "PATCH"), ("submit_comment", "POST"), ("withdraw_comment", "POST"),
+            ("signoff", "POST"), ("acknowledge", "POST"),
+        )
+    },
 }  # fmt: skip
 
 # The object dimension: the same rule on a different object, or with a body that acts.
@@ -573,7 +594,7 @@ def app_rules(app) -> set[tuple[str, str]]:
 def outcome(method: str, response) -> Any:
     if is_login_redirect(response):
         return LOGIN
-    if method == "GET":
+    if method == "GET" or response.status_code == 401:
         return response.status_code
     if b"open too long" in response.data:  # the CSRF refusal: the test's token was not accepted
         return CSRF_REFUSED
@@ -585,7 +606,7 @@ def outcome(method: str, response) -> Any:
 def request(app, client, method: str, url: str, body: dict | None = None):
     if method == "GET":
         return client.get(url)
-    return client.post(url, data={"csrf_token": csrf_token(client), **(body or {})})
+    return client.open(url, method=method, data={"csrf_token": csrf_token(client), **(body or {})})
 
 
 def test_every_rule_is_in_the_matrix(app):
@@ -682,6 +703,10 @@ def test_half_signed_in_reaches_only_its_step(app, session, people, half_sign_in
         response = request(app, client, method, url)
         if endpoint in allowed:
             got, expected = outcome(method, response), (200 if method == "GET" else ALLOWED)
+        elif url.startswith("/api/v1/"):
+            # The API reads no cookie session, half-signed-in or not: a bearer token or 401 (its
+            # document and the page that shows it are public).
+            got, expected = response.status_code, (200 if endpoint in ("api.openapi", "api.docs") else 401)
         elif method == "GET":
             got, expected = (response.status_code, response.headers.get("Location")), (302, step)
         else:

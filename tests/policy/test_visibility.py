@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from consult.api import services as api_services
 from consult.auth.models import Role, User
 from consult.comments.models import Attribution, CommentStatus
 from consult.rounds.models import Phase, Preset
@@ -192,6 +193,7 @@ SECTION_RE = re.compile(r'<section aria-labelledby="(general|clause-(k\d+))-head
 COUNT_RE = re.compile(r'<p class="count">(\d+) comments? you can see')
 TOTAL_RE = re.compile(r"Comments you can see</dt><dd>(\d+)</dd>")
 LINK_RE = re.compile(r'href="/comments/(\d+)"')
+SEARCH_HIT_RE = re.compile(r'<h2><span class="tag">[^<]*</span> <a href="[^"]*#comment-(\d+)"')
 
 
 def leaks(html: str, world: World, hidden_names: set[str]) -> list[str]:
@@ -228,6 +230,12 @@ PAGES_BY_VIEWER = {  # other pages that list comments, per viewer
 def test_every_surface_shows_exactly_the_visible_comments(app, session, people, login_as, preset, phase):
     world = build(session, people, preset, phase)
     by_id = {cid: name for name, cid in world.ids.items()}
+    tokens = {
+        viewer: api_services.create_token(session, actor=user, name="matrix", scopes=["read"], days=1).secret
+        for viewer, user in world.users.items()
+        if viewer in VIEWERS
+    }
+    session.commit()
     problems = []
     for viewer in VIEWERS:
         visible = {name for name, spec in SPECS.items() if expected_visible(viewer, spec, preset, phase)}
@@ -280,9 +288,35 @@ def test_every_surface_shows_exactly_the_visible_comments(app, session, people, 
         for url in PAGES_BY_VIEWER.get(viewer, []):
             assert get(url).status_code == 200, (viewer, url)
 
+        # Search: words every comment has find exactly the visible ones (body and proposed change).
+        for word in ("body", "proposal"):
+            url = f"/search?q={word}&kind=comment&round={world.round_id}"
+            assert get(url).status_code == 200
+            found = {by_id.get(int(i), f"unknown {i}") for i in SEARCH_HIT_RE.findall(responses[url])}
+            report(f"search for {word!r}", visible, found)
+
+        # The API, with a token of the viewer's (anonymous visitors have none).
+        if viewer in tokens:
+            headers = {"Authorization": f"Bearer {tokens[viewer]}"}
+
+            def api(url, headers=headers, responses=responses, client=client):
+                response = client.get(url, headers=headers)
+                responses[url] = response.get_data(as_text=True)
+                return response
+
+            listed = api(f"/api/v1/rounds/{world.round_id}/comments?limit=100")
+            report("API round comments status", {200 if round_visible(viewer, phase) else 404}, {listed.status_code})
+            if listed.status_code == 200:
+                report("API round comments", visible, {by_id.get(c["id"]) for c in listed.json["items"]})
+            searched = api(f"/api/v1/search?q=body&kind=comment&round={world.round_id}&limit=100")
+            report("API search", visible, {by_id.get(h["comment_id"]) for h in searched.json["items"]})
+            for name, cid in world.ids.items():
+                response = api(f"/api/v1/comments/{cid}")
+                report(f"API /comments/<{name}>", {200 if name in visible else 404}, {response.status_code})
+
         # Nothing of what the viewer must not see, anywhere.
         for url, text in responses.items():
-            own_page = url.startswith("/comments/") and by_id.get(int(url.rsplit("/", 1)[1])) in invisible
+            own_page = re.match(r"(/api/v1)?/comments/\d+$", url) and by_id.get(int(url.rsplit("/", 1)[1])) in invisible
             found = leaks(text, world, invisible)
             if own_page:
                 # A 404 for a comment names nothing but the URL asked for.

@@ -61,6 +61,7 @@ class World:
     passkey_id: int = 0
     session_id: int = 0
     browser_id: int = 0
+    token_id: int = 0  # a personal access token of the subject
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -82,6 +83,7 @@ class World:
             "passkey_id": self.passkey_id,
             "session_id": self.session_id,
             "browser_id": self.browser_id,
+            "token_id": self.token_id,
         }
 
 
@@ -128,6 +130,12 @@ def build_world(session: Session, people: factories.People) -> World:
     session.add(digest)
     session.flush()
     world.digest_id = digest.id
+    from consult.api.services import create_token
+
+    world.token_id = create_token(
+        session, actor=world.subject, name="subject's tool", scopes=["read"], days=30
+    ).token.id
+    session.flush()
     from consult.exports.models import BriefingJob, JobStatus
 
     job = BriefingJob(

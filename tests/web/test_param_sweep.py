@@ -15,15 +15,17 @@ from werkzeug.routing import IntegerConverter
 from tests.support.clients import csrf_token, sign_in
 from tests.support.world import build_world
 
-ALLOWED_STATUSES = {200, 302, 400, 403, 404, 405, 409}
+# 401 and 422: the API's answers without a valid token and to a body or query it cannot accept.
+ALLOWED_STATUSES = {200, 201, 302, 400, 401, 403, 404, 405, 409, 422}
 VIEWERS = ("anonymous", "participant:civil-society", "organiser")
 
 BAD_INTS = ("0", "-1", str(2**63), str(10**30), "abc", "1.5", "99999999")
 BAD_STRINGS = ("%00", "x" * 5000, quote("ünïcødé‮\u200b😀"), "..%2F..%2Fetc%2Fpasswd", "%25%5F%5C", "a.b.c")
 # The query parameters pages read (keyset pagination, filters, search, `next=`).
 QUERY_PARAMS = (
-    "page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor", "mb", "order",
-)  # fmt: skip
+    *("page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor"),
+    *("mb", "order", "cursor", "limit", "kind", "consultation", "round", "organisation", "sort"),
+)
 BAD_QUERY_VALUES = (
     "-1",
     "0",
@@ -81,7 +83,24 @@ def sweep(app, session, people, login_as):
 
     limiter.enabled = False
     world = build_world(session, people)
-    yield world, (lambda viewer: sign_in(app, login_as, session, people, viewer))
+    # Each signed-in viewer also holds an API token with every scope their role may have: the
+    # operations under /api/v1/ then see the junk too (a cookie alone gets a 401 there).
+    from consult.api import services as api_services
+
+    tokens = {}
+    for viewer in VIEWERS[1:]:
+        user = people[viewer]
+        scopes = [s.value for s in api_services.offered_scopes(user)]
+        tokens[viewer] = api_services.create_token(session, actor=user, name="sweep", scopes=scopes, days=1).secret
+    session.commit()
+
+    def client_for(viewer):
+        client = sign_in(app, login_as, session, people, viewer)
+        if viewer in tokens:
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[viewer]}"
+        return client
+
+    yield world, client_for
     limiter.enabled = True
 
 
@@ -97,8 +116,8 @@ def test_malformed_path_arguments(app, sweep, viewer):
             for bad in bad_values:
                 path = _path(rule, {**good, name: bad})
                 client = client_for(viewer)
-                for method in sorted(rule.methods & {"GET", "POST"}):
-                    data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+                for method in sorted(rule.methods & {"GET", "POST", "PATCH"}):
+                    data = {"csrf_token": csrf_token(client)} if method != "GET" else None
                     _check(client.open(path, method=method, data=data), f"{method} {path[:100]}", failures)
                     count += 1
     assert count > 400, count
@@ -128,27 +147,39 @@ def test_junk_form_bodies(app, sweep, viewer):
     good = _good_args(world)
     failures: list[str] = []
     for rule in _rules(app):
-        if "POST" not in rule.methods:
+        method = next((m for m in ("POST", "PATCH") if m in rule.methods), None)
+        if method is None:
             continue
         path = _path(rule, good)
         for bad in BAD_FORM_VALUES:
             client = client_for(viewer)  # a fresh sign-in: a junk POST may have signed the last one out
             body = {**dict.fromkeys(FORM_FIELDS, bad), "csrf_token": csrf_token(client)}
-            _check(client.post(path, data=body), f"POST {path} fields={bad[:30]!r}", failures)
+            _check(client.open(path, method=method, data=body), f"{method} {path} fields={bad[:30]!r}", failures)
+            if path.startswith("/api/"):  # the same junk as a JSON body, and JSON of the wrong shapes
+                for junk in (dict.fromkeys(FORM_FIELDS, bad), [bad], bad, {"body": {"x": bad}, "kind": [bad]}):
+                    _check(
+                        client.open(path, method=method, json=junk), f"{method} {path} json={str(junk)[:30]}", failures
+                    )
         # Repeated fields, and a body that is not a form at all.
         client = client_for(viewer)
         token = csrf_token(client)
         repeated = [(name, value) for name in FORM_FIELDS for value in ("1", "abc")] + [("csrf_token", token)]
         _check(
-            client.post(path, data=urlencode(repeated), content_type="application/x-www-form-urlencoded"),
-            f"POST {path} repeated",
+            client.open(
+                path, method=method, data=urlencode(repeated), content_type="application/x-www-form-urlencoded"
+            ),
+            f"{method} {path} repeated",
             failures,
         )
         _check(
-            client.post(
-                path, data=b"\xff\xfe{not json", content_type="application/json", headers={"X-CSRFToken": token}
+            client.open(
+                path,
+                method=method,
+                data=b"\xff\xfe{not json",
+                content_type="application/json",
+                headers={"X-CSRFToken": token},
             ),
-            f"POST {path} bytes",
+            f"{method} {path} bytes",
             failures,
         )
     assert not failures, f"as {viewer}:\n" + "\n".join(failures)
