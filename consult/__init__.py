@@ -94,6 +94,7 @@ BLUEPRINTS = (
     "digests",
     "search",
     "api",
+    "notifications",
 )
 
 

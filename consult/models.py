@@ -21,6 +21,7 @@ from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.exports.models import BriefingJob
 from consult.mail.models import OutboxMessage
+from consult.notifications.models import Notification
 from consult.rounds.models import Round, RoundVisibility
 from consult.submissions import FormSubmission
 
@@ -41,6 +42,7 @@ __all__ = [
     "EmailPreference",
     "FormSubmission",
     "Invitation",
+    "Notification",
     "Organisation",
     "OutboxMessage",
     "Passkey",

@@ -42,3 +42,21 @@ def shown_to_the_minute(value: datetime) -> datetime:
 def localtime(value: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
     """A time as people read it, in their language and timezone (`|localtime` in templates)."""
     return format_datetime(value, fmt) if value is not None else ""
+
+
+def relative(when: datetime | None, now: datetime | None = None) -> str:
+    """`when` from now in words, in the viewer's language: "in 2 days", "3 hours ago"."""
+    from flask_babel import format_timedelta
+
+    if when is None:
+        return ""
+    return format_timedelta(when - (now or datetime.now(UTC)), granularity="minute", add_direction=True)
+
+
+def duration(since: datetime | None, now: datetime | None = None) -> str:
+    """How long since `since`, in words: "3 days", "5 minutes" (what a queue has waited)."""
+    from flask_babel import format_timedelta
+
+    if since is None:
+        return ""
+    return format_timedelta((now or datetime.now(UTC)) - since, granularity="minute")

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from consult import policy, submissions
+from consult import policy, submissions, timeutil
 from consult.db import get_session
 from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
@@ -294,6 +294,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_local_input, "local_input")
     app.add_template_filter(safe_html, "safe_html")  # HTML stored from Markdown, cleaned again
     app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
+    app.add_template_filter(timeutil.relative, "relative")  # "in 2 days", "3 hours ago"
+    app.add_template_filter(timeutil.duration, "duration")  # "3 days" (how long something waited)
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),
         round_steps=lambda round_, phase: policy.round_steps(current_user, round_, phase),

@@ -266,7 +266,9 @@ def withdraw_comment(session: Session, *, actor: User, comment: Comment, now: da
         raise Conflict(_("A rejected comment cannot be withdrawn."))
     comment.status = CommentStatus.WITHDRAWN
     comment.updated_at = now or utcnow()
-    audit.record(session, actor=actor, action="comment.withdraw", subject=comment)
+    event = audit.record(session, actor=actor, action="comment.withdraw", subject=comment)
+    session.flush()
+    signals.comment_withdrawn.send(None, session=session, comment=comment, event=event)
     return comment
 
 

@@ -23,6 +23,8 @@ from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import Phase, Round
 from consult.timeutil import localtime
 from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+from consult.workspace.progress import progress
+from consult.workspace.queries import workspace
 
 PAGE = 20
 
@@ -94,13 +96,26 @@ def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
 
 @bp.route("/")
 def index():
-    """Consultations the viewer may see, most recent conference first."""
+    """Signed in: the workspace (what waits for the person, then the consultations); otherwise
+    the consultations the visitor may see, most recent conference first."""
     db = get_session()
     stmt = policy.visible_consultations(
         select(Consultation).order_by(Consultation.conference_date.desc(), Consultation.id.desc()),
         current_user,
     )
-    return render_template("consultations/index.html", page=paginate(db, stmt, PAGE))
+    page = paginate(db, stmt, PAGE)
+    if not current_user.is_authenticated:
+        return render_template("consultations/index.html", page=page)
+    now = utcnow()
+    tasks = policy.workspace_tasks(current_user)
+    return render_template(
+        "workspace/index.html",
+        page=page,
+        lists=workspace(db, current_user, now),
+        progress=progress(db, current_user, now) if policy.Task.PROGRESS in tasks else None,
+        now=now,
+        Task=policy.Task,
+    )
 
 
 @bp.route("/consultations/<int:consultation_id>")

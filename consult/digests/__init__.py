@@ -6,7 +6,8 @@
 | `cursors.py` | the named structures a digest's coverage is kept in, and the newest ids |
 | `content.py` | what a digest says to a viewer (`build_digest`) |
 | `render.py` | rendering a row for its recipient at send time; the personal and organiser digests |
-| `notices.py` | who is told what when (receivers of `consult.signals`), and what notices say |
+| `notices.py` | who is told what when (receivers of `consult.signals`): by email and in the app |
+| `notice_builders.py` | what each notice email says, decided when it is sent |
 | `preferences.py`, `services.py` | preferences, unsubscribing, the organisers' digests |
 | `schedule.py` | the cron: clock-driven notices and the personal digests due |
 """

@@ -26,10 +26,15 @@ class PreferencesForm(BaseForm):
     round_opened = BooleanField(_l("A round opens for comments"))
     round_closing = BooleanField(_l("A round closes in 48 hours and my organisation has not commented yet"))
     round_published = BooleanField(_l("A round's results are published"))
-    comment_decided = BooleanField(_l("My comment was accepted, rejected or hidden"))
+    comment_decided = BooleanField(_l("My comment was accepted, rejected, returned or hidden"))
     comment_waiting = BooleanField(_l("A comment waits for my sign-off or moderation"))
     disposition_released = BooleanField(_l("The secretariat answered my comments (dispositions released)"))
     organiser_digest = BooleanField(_l("Digests sent by the organisers"))
+    round_waiting = BooleanField(_l("A round waits for my approval, or its results for publication"))
+    round_decided = BooleanField(
+        _l("A moderator approved or sent back a round I prepared, or declined its publication")
+    )
+    objection_maintained = BooleanField(_l("A commenter maintains an objection to a disposition"))
 
 
 class DigestForm(OnceForm):
@@ -55,4 +60,8 @@ UNSUBSCRIBE_LABELS = {
     Notice.COMMENT_DECIDED.value: _l("emails about decisions on your comments"),
     Notice.COMMENT_WAITING.value: _l("emails about comments waiting for you"),
     Notice.ORGANISER_DIGEST.value: _l("digests sent by the organisers"),
+    Notice.DISPOSITION_RELEASED.value: _l("emails when the secretariat answers your comments"),
+    Notice.ROUND_WAITING.value: _l("emails about rounds waiting for approval or publication"),
+    Notice.ROUND_DECIDED.value: _l("emails about moderators' decisions on your rounds"),
+    Notice.OBJECTION_MAINTAINED.value: _l("emails about maintained objections"),
 }

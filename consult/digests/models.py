@@ -28,6 +28,9 @@ class Notice(enum.StrEnum):
     COMMENT_WAITING = "comment_waiting"  # waits for my sign-off or moderation
     DISPOSITION_RELEASED = "disposition_released"  # the secretariat answered my comments
     ORGANISER_DIGEST = "organiser_digest"
+    ROUND_WAITING = "round_waiting"  # a round waits for my approval, or its publication does
+    ROUND_DECIDED = "round_decided"  # my round was approved or sent back, or its publication declined
+    OBJECTION_MAINTAINED = "objection_maintained"  # a commenter maintains an objection
 
 
 class Digest(Base):
@@ -68,6 +71,9 @@ class EmailPreference(Base):
     comment_waiting: Mapped[bool] = mapped_column(Boolean, default=True)
     disposition_released: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     organiser_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    round_waiting: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    round_decided: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    objection_maintained: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The digest cursor: comments whose digest key (an audit id: `Comment.submitted_key` or
     # `accepted_key`, see `content.build_digest`) is up to this have been considered.
     last_digest_comment_key: Mapped[int] = mapped_column(Integer, default=0)

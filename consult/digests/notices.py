@@ -1,47 +1,90 @@
-"""Who is told what, and when: notifications by email, queued in the event's transaction.
+"""Who is told what, and when: notifications by email and in the app, written in the event's
+transaction.
 
 Services announce their transitions (`consult.signals`); the receivers here choose the
-recipients by permission (`policy.roles_with`) and by each person's switches, and queue one
-outbox row per recipient and event. `dedupe_key` names the event and the recipient, so an
-event announced twice (a cron run repeated) queues nothing twice. What a notification says is
-decided when it is sent, with what its reader may see then (the builders at the end).
+recipients by permission (`policy.roles_with`), and for each recipient and event write an
+in-app notification (`consult.notifications`, whatever their email switches) and, when their
+switch for it is on, an outbox row. Both are keyed by the event and the person
+(`dedupe_key`, the notification's unique event), so an event announced twice (a cron run
+repeated) writes nothing twice. What a notification says is decided when it is sent or shown,
+with what its reader may see then (`notice_builders.py`; `consult.notifications.display`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, url_for
-from sqlalchemy import and_, exists, or_, select
+from flask import Flask
+from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session
 
 from consult import audit, mail, policy, signals
 from consult.auth.models import User
 from consult.comments.models import Comment, CommentStatus
-from consult.db import utcnow
+from consult.digests import notice_builders
 from consult.digests.models import EmailPreference, Notice
-from consult.digests.render import RenderCache, renderer
-from consult.mail.models import OutboxKind, OutboxMessage
+from consult.digests.render import renderer
+from consult.mail.models import OutboxKind
+from consult.notifications import services as notifications
 from consult.policy import Permission
-from consult.rounds.models import Phase, Round
+from consult.rounds.models import Round
 
 
-def notify(session: Session, template: str, users: Iterable[User | tuple[int, str]], event: str, **params: Any) -> int:
-    """Queue the notification `template` about `event` for each user; returns how many were new."""
-    rows = []
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell of an event: always in the app, by email when `wants_email`."""
+
+    id: int
+    email: str
+    wants_email: bool = True
+
+
+def notify(
+    session: Session,
+    template: str,
+    users: Iterable[User | Recipient | tuple[int, str]],
+    event: str,
+    *,
+    round_id: int | None = None,
+    comment_id: int | None = None,
+    **params: Any,
+) -> int:
+    """Tell each person of `event` with the notification `template`: in the app, and by email
+    where they want it; returns how many emails were new."""
+    subject = {name: value for name, value in (("round_id", round_id), ("comment_id", comment_id)) if value}
+    params = {**subject, **params}
+    rows, notes = [], []
     for user in users:
-        user_id, address = (user.id, user.email) if isinstance(user, User) else user
-        rows.append(
+        if isinstance(user, Recipient):
+            user_id, address, wants = user.id, user.email, user.wants_email
+        elif isinstance(user, User):
+            user_id, address, wants = user.id, user.email, True
+        else:
+            (user_id, address), wants = user, True
+        notes.append(
             {
-                "dedupe_key": f"{event}:u{user_id}",
-                "kind": OutboxKind.NOTIFICATION,
-                "template": template,
                 "user_id": user_id,
-                "to_address": address,
+                "event": event,
+                "kind": template,
+                "round_id": round_id,
+                "comment_id": comment_id,
                 "params": params,
             }
         )
+        if wants:
+            rows.append(
+                {
+                    "dedupe_key": f"{event}:u{user_id}",
+                    "kind": OutboxKind.NOTIFICATION,
+                    "template": template,
+                    "user_id": user_id,
+                    "to_address": address,
+                    "params": params,
+                }
+            )
+    notifications.record(session, notes)
     return len(mail.enqueue(session, rows))
 
 
@@ -53,8 +96,21 @@ def wanting(stmt: Any, notice: Notice) -> Any:
     )
 
 
+def audience(session: Session, notice: Notice, *conditions: Any) -> list[Recipient]:
+    """The active people who meet `conditions`, each with whether they want `notice` by email."""
+    column = getattr(EmailPreference, notice.value)
+    wants = case((or_(EmailPreference.user_id.is_(None), column.is_(True)), True), else_=False)
+    stmt = (
+        select(User.id, User.email, wants.label("wants"))
+        .outerjoin(EmailPreference, EmailPreference.user_id == User.id)
+        .where(User.is_active_flag.is_(True), *conditions)
+        .order_by(User.id)
+    )
+    return [Recipient(row.id, row.email, bool(row.wants)) for row in session.execute(stmt)]
+
+
 def recipients(session: Session, notice: Notice, *conditions: Any) -> list[tuple[int, str]]:
-    """(id, address) of the people who want `notice` and meet `conditions`."""
+    """(id, address) of the people who want `notice` by email and meet `conditions`."""
     stmt = wanting(select(User.id, User.email), notice).where(*conditions).order_by(User.id)
     return [(row.id, row.email) for row in session.execute(stmt)]
 
@@ -65,12 +121,12 @@ def _holding(permission: Permission) -> Any:
 
 def notify_round_opened(session: Session, round_: Round) -> int:
     """Everyone who may see the round hears that it is open for comments."""
-    users = recipients(session, Notice.ROUND_OPENED, _holding(Permission.CONSULTATION_VIEW))
+    users = audience(session, Notice.ROUND_OPENED, _holding(Permission.CONSULTATION_VIEW))
     return notify(session, "round_opened", users, f"round_opened:r{round_.id}", round_id=round_.id)
 
 
 def notify_round_published(session: Session, round_: Round) -> int:
-    users = recipients(session, Notice.ROUND_PUBLISHED, _holding(Permission.CONSULTATION_VIEW))
+    users = audience(session, Notice.ROUND_PUBLISHED, _holding(Permission.CONSULTATION_VIEW))
     event = f"round_published:r{round_.id}:{round_.published_at:%Y%m%d%H%M%S}"
     return notify(session, "round_published", users, event, round_id=round_.id)
 
@@ -88,7 +144,7 @@ def notify_round_closing(session: Session, round_: Round) -> int:
         Comment.organisation_id == User.organisation_id,
         Comment.status == CommentStatus.AWAITING_SIGNOFF,
     )
-    users = recipients(
+    users = audience(
         session,
         Notice.ROUND_CLOSING,
         _holding(Permission.COMMENT_CREATE),
@@ -102,9 +158,31 @@ def notify_round_closing(session: Session, round_: Round) -> int:
 def notify_comment_decided(session: Session, comment: Comment, event: audit.AuditEvent, decision: str) -> int:
     """The author hears that their comment was accepted, rejected or hidden (with the reason)."""
     session.flush()
-    users = recipients(session, Notice.COMMENT_DECIDED, User.id == comment.author_id)
+    users = audience(session, Notice.COMMENT_DECIDED, User.id == comment.author_id)
     return notify(
-        session, "comment_decided", users, f"comment_decided:a{event.id}", comment_id=comment.id, decision=decision
+        session,
+        "comment_decided",
+        users,
+        f"comment_decided:a{event.id}",
+        round_id=comment.round_id,
+        comment_id=comment.id,
+        decision=decision,
+    )
+
+
+def notify_comment_returned(session: Session, comment: Comment, event: audit.AuditEvent) -> int:
+    """The author hears that the focal point returned their comment, and why (the reason is
+    the event's, read when the notice is sent or shown)."""
+    session.flush()
+    users = audience(session, Notice.COMMENT_DECIDED, User.id == comment.author_id)
+    return notify(
+        session,
+        "comment_returned",
+        users,
+        f"comment_returned:a{event.id}",
+        round_id=comment.round_id,
+        comment_id=comment.id,
+        event_id=event.id,
     )
 
 
@@ -112,7 +190,7 @@ def notify_comment_waiting(session: Session, comment: Comment, event: audit.Audi
     """Focal points hear of comments that wait for their sign-off, moderators of pre-moderation."""
     session.flush()
     if comment.status is CommentStatus.AWAITING_SIGNOFF:
-        users = recipients(
+        users = audience(
             session,
             Notice.COMMENT_WAITING,
             _holding(Permission.COMMENT_SIGNOFF),
@@ -120,10 +198,17 @@ def notify_comment_waiting(session: Session, comment: Comment, event: audit.Audi
             User.id != comment.author_id,
         )
     elif comment.status is CommentStatus.AWAITING_MODERATION:
-        users = recipients(session, Notice.COMMENT_WAITING, _holding(Permission.COMMENT_MODERATE))
+        users = audience(session, Notice.COMMENT_WAITING, _holding(Permission.COMMENT_MODERATE))
     else:
         return 0
-    return notify(session, "comment_waiting", users, f"comment_waiting:a{event.id}", comment_id=comment.id)
+    return notify(
+        session,
+        "comment_waiting",
+        users,
+        f"comment_waiting:a{event.id}",
+        round_id=comment.round_id,
+        comment_id=comment.id,
+    )
 
 
 def notify_dispositions_released(
@@ -137,7 +222,7 @@ def notify_dispositions_released(
         queued += notify(
             session,
             "dispositions_released",
-            [(user_id, address)],
+            [Recipient(user_id, address)],
             f"dispositions_released:e{event.id}",
             round_id=round_.id,
             count=authors[user_id],
@@ -145,10 +230,81 @@ def notify_dispositions_released(
     return queued
 
 
+def notify_round_submitted(session: Session, round_: Round, event: audit.AuditEvent) -> int:
+    """A round waits for approval: the moderators hear (not its preparer: four eyes)."""
+    users = audience(session, Notice.ROUND_WAITING, _holding(Permission.ROUND_APPROVE), _not(round_.prepared_by_id))
+    return notify(session, "round_submitted", users, f"round_submitted:a{event.id}", round_id=round_.id)
+
+
+def notify_publication_requested(session: Session, round_: Round, event: audit.AuditEvent) -> int:
+    """A closed round's publication was requested: the moderators hear (not the requester)."""
+    users = audience(
+        session,
+        Notice.ROUND_WAITING,
+        _holding(Permission.ROUND_PUBLISH),
+        _not(round_.publication_requested_by_id),
+        _not(round_.prepared_by_id),
+    )
+    return notify(session, "publication_requested", users, f"publication_requested:a{event.id}", round_id=round_.id)
+
+
+def notify_round_approved(session: Session, round_: Round, event: Any) -> int:
+    """Its preparer hears that a moderator approved their round."""
+    if round_.prepared_by_id is None:
+        return 0
+    users = audience(
+        session, Notice.ROUND_DECIDED, User.id == round_.prepared_by_id, _holding(Permission.ROUND_PREPARE)
+    )
+    return notify(session, "round_approved", users, f"round_approved:a{event.id}", round_id=round_.id)
+
+
+def notify_round_sent_back(session: Session, round_: Round, event: audit.AuditEvent, step: str) -> int:
+    """A round went back to the organisers: its preparer hears (`step` "approval"), or the
+    organiser who asked for its publication (`step` "publication"), with the reason."""
+    asked_by = round_.prepared_by_id if step == "approval" else (event.details or {}).get("requested_by")
+    if asked_by is None:
+        return 0
+    users = audience(
+        session,
+        Notice.ROUND_DECIDED,
+        User.id == asked_by,
+        _holding(Permission.ROUND_PREPARE if step == "approval" else Permission.ROUND_REQUEST_PUBLICATION),
+    )
+    return notify(
+        session,
+        "round_sent_back",
+        users,
+        f"round_sent_back:a{event.id}",
+        round_id=round_.id,
+        event_id=event.id,
+        step=step,
+    )
+
+
+def notify_objection_maintained(session: Session, comment: Comment, event: audit.AuditEvent) -> int:
+    """A commenter maintains an objection to a disposition: the organisers hear, with the reason."""
+    users = audience(session, Notice.OBJECTION_MAINTAINED, _holding(Permission.DISPOSITION_MANAGE))
+    return notify(
+        session,
+        "objection_maintained",
+        users,
+        f"objection_maintained:a{event.id}",
+        round_id=comment.round_id,
+        comment_id=comment.id,
+        event_id=event.id,
+    )
+
+
+def _not(user_id: int | None) -> Any:
+    return User.id != user_id if user_id is not None else User.id.is_not(None)
+
+
 # --- Receivers of the domain's announcements --------------------------------------------------
 
 
-def _on_round_approved(_sender: Any, *, session: Session, round_: Round, now: Any, **_: Any) -> None:
+def _on_round_approved(_sender: Any, *, session: Session, round_: Round, now: Any, **kwargs: Any) -> None:
+    if kwargs.get("event") is not None:
+        notify_round_approved(session, round_, kwargs["event"])
     if round_.is_open(now):
         notify_round_opened(session, round_)  # later openings are found by the cron
 
@@ -165,76 +321,51 @@ def _on_comment_decided(_sender: Any, *, session: Session, comment: Comment, eve
     notify_comment_decided(session, comment, event, decision)
 
 
+def _on_comment_returned(_sender: Any, *, session: Session, comment: Comment, event: Any, **_: Any) -> None:
+    notify_comment_returned(session, comment, event)
+
+
 def _on_dispositions_released(
     _sender: Any, *, session: Session, round_: Round, event: Any, authors: dict[int, int]
 ) -> None:
     notify_dispositions_released(session, round_, event, authors)
 
 
-# --- What each notification says (decided when it is sent) -----------------------------------
+def _on_round_submitted(_sender: Any, *, session: Session, round_: Round, event: Any, **_: Any) -> None:
+    notify_round_submitted(session, round_, event)
 
 
-def _visible_round(session: Session, user: User, round_id: int) -> Round | None:
-    return session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), user))
+def _on_round_sent_back(_sender: Any, *, session: Session, round_: Round, event: Any, **_: Any) -> None:
+    notify_round_sent_back(session, round_, event, "approval")
 
 
-# A notice about a round's phase that is no longer true when it is sent is not sent.
-_STILL_TRUE = {Notice.ROUND_OPENED: (Phase.OPEN,), Notice.ROUND_CLOSING: (Phase.OPEN,)}
+def _on_publication_requested(_sender: Any, *, session: Session, round_: Round, event: Any, **_: Any) -> None:
+    notify_publication_requested(session, round_, event)
 
 
-def _round_notice(notice: Notice):
-    def build(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
-        round_ = _visible_round(session, user, row.params["round_id"])
-        if round_ is None:
-            return None
-        if notice in _STILL_TRUE and round_.phase(utcnow()) not in _STILL_TRUE[notice]:
-            return None
-        url = url_for("rounds.detail", round_id=round_.id, _external=True)
-        return {"notice": notice.value, "round": round_, "url": url}
-
-    return build
+def _on_publication_declined(_sender: Any, *, session: Session, round_: Round, event: Any, **_: Any) -> None:
+    notify_round_sent_back(session, round_, event, "publication")
 
 
-def _comment_notice(notice: Notice):
-    def build(session: Session, user: User, row: OutboxMessage, _cache: RenderCache) -> dict[str, Any] | None:
-        comment = session.scalar(
-            select(Comment).where(Comment.id == row.params["comment_id"], policy.comment_visibility(user))
-        )
-        if comment is None:
-            return None
-        round_ = session.get(Round, comment.round_id)
-        url = url_for("comments.detail", comment_id=comment.id, _external=True)
-        return {"notice": notice.value, "comment": comment, "round": round_, "url": url, **row.params}
-
-    return build
-
-
-def _dispositions_notice(
-    session: Session, user: User, row: OutboxMessage, _cache: RenderCache
-) -> dict[str, Any] | None:
-    round_ = _visible_round(session, user, row.params["round_id"])
-    if round_ is None:
-        return None
-    url = url_for("dispositions.index", round_id=round_.id, _external=True)
-    return {"notice": Notice.DISPOSITION_RELEASED.value, "round": round_, "url": url, "count": row.params["count"]}
-
-
-BUILDERS = {
-    "round_opened": _round_notice(Notice.ROUND_OPENED),
-    "round_closing": _round_notice(Notice.ROUND_CLOSING),
-    "round_published": _round_notice(Notice.ROUND_PUBLISHED),
-    "comment_decided": _comment_notice(Notice.COMMENT_DECIDED),
-    "comment_waiting": _comment_notice(Notice.COMMENT_WAITING),
-    "dispositions_released": _dispositions_notice,
-}
+def _on_disposition_acknowledged(
+    _sender: Any, *, session: Session, comment: Comment, acknowledgement: Any, event: Any, **_: Any
+) -> None:
+    if acknowledgement.kind.value == "objection":
+        notify_objection_maintained(session, comment, event)
 
 
 def init_app(app: Flask) -> None:
     """Register the notifications' renderers and subscribe to the domain's announcements."""
-    for template, build in BUILDERS.items():
+    for template, build in notice_builders.BUILDERS.items():
         mail.register_renderer(app, template, renderer(build))
     signals.connect(signals.round_approved, _on_round_approved)
     signals.connect(signals.round_published, _on_round_published)
     signals.connect(signals.comment_submitted, _on_comment_submitted)
     signals.connect(signals.comment_decided, _on_comment_decided)
     signals.connect(signals.dispositions_released, _on_dispositions_released)
+    signals.connect(signals.comment_returned, _on_comment_returned)
+    signals.connect(signals.round_submitted, _on_round_submitted)
+    signals.connect(signals.round_sent_back, _on_round_sent_back)
+    signals.connect(signals.publication_requested, _on_publication_requested)
+    signals.connect(signals.publication_declined, _on_publication_declined)
+    signals.connect(signals.disposition_acknowledged, _on_disposition_acknowledged)

@@ -12,6 +12,23 @@ from consult.digests.models import DigestFrequency, EmailPreference, Notice
 
 SWITCHES = tuple(Notice)
 
+# Switches that only concern the holders of a permission (their notices go to them alone); the
+# preferences page offers them only to those people. The others are offered to everyone.
+SWITCH_PERMISSIONS = {
+    Notice.ROUND_WAITING: (policy.Permission.ROUND_APPROVE, policy.Permission.ROUND_PUBLISH),
+    Notice.ROUND_DECIDED: (policy.Permission.ROUND_PREPARE, policy.Permission.ROUND_REQUEST_PUBLICATION),
+    Notice.OBJECTION_MAINTAINED: (policy.Permission.DISPOSITION_MANAGE,),
+}
+
+
+def switches_for(user: User) -> tuple[Notice, ...]:
+    """The switches the preferences page offers `user`."""
+    return tuple(
+        notice
+        for notice in SWITCHES
+        if notice not in SWITCH_PERMISSIONS or any(policy.can(user, p) for p in SWITCH_PERMISSIONS[notice])
+    )
+
 
 def _defaults(user: User) -> EmailPreference:
     found = EmailPreference(user_id=user.id, digest_frequency=DigestFrequency.WEEKLY)

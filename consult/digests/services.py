@@ -38,15 +38,18 @@ def update_preferences(
     policy.require(actor, Permission.ACCOUNT_MANAGE)
     pref = preference_for(session, actor)
     pref.digest_frequency = frequency
+    # Only the switches the form offered this person (`preferences.switches_for`): the others
+    # keep their value.
     for notice in SWITCHES:
-        setattr(pref, notice.value, bool(switches.get(notice, False)))
+        if notice in switches:
+            setattr(pref, notice.value, bool(switches[notice]))
     audit.record(
         session,
         actor=actor,
         action="email.preferences",
         subject=actor,
         frequency=frequency,
-        on=[n.value for n in SWITCHES if switches.get(n)],
+        on=[n.value for n in SWITCHES if pref.wants(n)],
     )
     return pref
 

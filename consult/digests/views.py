@@ -14,8 +14,8 @@ from consult.consultations.models import Consultation
 from consult.db import get_session
 from consult.digests import bp, services
 from consult.digests.forms import UNSUBSCRIBE_LABELS, ConfirmForm, DigestForm, PreferencesForm
-from consult.digests.models import Digest, DigestFrequency, Notice
-from consult.digests.preferences import preference_or_default
+from consult.digests.models import Digest, DigestFrequency
+from consult.digests.preferences import preference_or_default, switches_for
 from consult.digests.render import digest_content_for, read_unsubscribe_token
 from consult.extensions import csrf
 from consult.policy import Permission
@@ -33,23 +33,25 @@ def preferences():
     """Choose the digest frequency and which notifications arrive."""
     db = get_session()
     form = PreferencesForm()
+    offered = switches_for(_me())
     if request.method == "GET":
         pref = preference_or_default(db, _me())
         form.digest_frequency.data = pref.digest_frequency.value
-        for notice in Notice:
+        for notice in offered:
             getattr(form, notice.value).data = pref.wants(notice)
     elif form.validate_on_submit():
         services.update_preferences(
             db,
             actor=_me(),
             frequency=DigestFrequency(form.digest_frequency.data),
-            switches={notice: getattr(form, notice.value).data for notice in Notice},
+            switches={notice: getattr(form, notice.value).data for notice in offered},
         )
         db.commit()
         flash_ok(_("Your email settings are saved."))
         return redirect(url_for("digests.preferences"))
     status = 400 if form.errors else 200
-    return render_template("digests/preferences.html", form=form), status
+    switches = [getattr(form, notice.value) for notice in offered]
+    return render_template("digests/preferences.html", form=form, switches=switches), status
 
 
 def _token_or_404(token: str) -> tuple[int, str]:

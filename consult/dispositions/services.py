@@ -171,8 +171,12 @@ def acknowledge(
         ack = Acknowledgement(disposition_id=disposition.id, created_at=now, author_id=actor.id, kind=kind)
         session.add(ack)
     ack.kind, ack.reason, ack.author_id, ack.updated_at = kind, reason, actor.id, now
-    audit.record(session, actor=actor, action=f"disposition.{kind.value}", subject=disposition, reason=reason)
+    event = audit.record(session, actor=actor, action=f"disposition.{kind.value}", subject=disposition, reason=reason)
     session.flush()
+    # Organisers hear of a maintained objection; the commenter's notice of the release is done.
+    signals.disposition_acknowledged.send(
+        None, session=session, disposition=disposition, comment=comment, acknowledgement=ack, event=event
+    )
     return ack
 
 

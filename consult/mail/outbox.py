@@ -27,6 +27,7 @@ from consult.mail.render import render_parts
 
 log = logging.getLogger(__name__)
 QUEUED_IDS = "consult.outbox.ids"
+SAVEPOINTS = "consult.outbox.savepoints"  # id(savepoint) -> how many ids were queued when it began
 
 
 def send_after_commit(session: Session, ids: Iterable[int]) -> None:
@@ -88,13 +89,28 @@ def _after_commit(session: Session) -> None:
         # now would find none, or on SQLite wait for this very transaction's write lock).
         return
     ids = session.info.pop(QUEUED_IDS, [])
+    session.info.pop(SAVEPOINTS, None)
     if ids:
         dispatch(ids)
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    if transaction.nested:  # what was queued before it stays queued if it rolls back
+        session.info.setdefault(SAVEPOINTS, {})[id(transaction)] = len(session.info.get(QUEUED_IDS, []))
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT rolled back (a bulk action leaving one item out, a double submit): forget
+        # only the rows queued inside it; the transaction's earlier rows still go out at commit.
+        mark = session.info.get(SAVEPOINTS, {}).pop(id(session.get_nested_transaction()), None)
+        if mark is not None and QUEUED_IDS in session.info:
+            del session.info[QUEUED_IDS][mark:]
+        return
     session.info.pop(QUEUED_IDS, None)
+    session.info.pop(SAVEPOINTS, None)
 
 
 def dispatch(ids: list[int] | None = None) -> None:

@@ -27,3 +27,13 @@ class HideForm(BaseForm):
 
 class ResolveForm(BaseForm):
     resolution = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=2000)])
+
+
+class BulkForm(BaseForm):
+    """One decision and one reason for the comments selected in a queue (`comment_ids`)."""
+
+    reason = TextAreaField(
+        _l("Reason, if you reject or return them (their authors see it)"), validators=[Optional(), Length(max=2000)]
+    )
+    accept = SubmitField(_l("Accept the selected comments"))
+    refuse = SubmitField(_l("Reject the selected comments"))

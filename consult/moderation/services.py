@@ -30,14 +30,19 @@ def sign_off(
     comment: Comment,
     accept: bool,
     reason: str = "",
+    seen: datetime | None = None,
     now: datetime | None = None,
 ) -> Comment:
-    """The organisation's focal point accepts a comment (it counts) or returns it (with why)."""
+    """The organisation's focal point accepts a comment (it counts) or returns it (with why).
+    `seen`: the comment's `updated_at` as the focal point read it (a queue's bulk action): a
+    comment edited since is refused, not signed off unread."""
     policy.require(actor, Permission.COMMENT_SIGNOFF, comment)
     now = now or utcnow()
     round_ = round_for_writing(session, comment.round_id, now)
+    comment = _reread(session, comment)  # under the round's lock: what other writers committed
     if comment.status is not CommentStatus.AWAITING_SIGNOFF:
         raise Conflict(_("This comment is not waiting for sign-off any more."))
+    _unchanged_since(comment, seen)
     if accept:
         comment.status = CommentStatus.AWAITING_MODERATION if round_.premoderation else CommentStatus.ACCEPTED
         comment.signed_off_by_id = actor.id
@@ -55,7 +60,10 @@ def sign_off(
         reason=reason,
     )
     stamp_keys(session, comment, CommentStatus.AWAITING_SIGNOFF, event)
+    session.flush()  # the event's id names the notices
     signals.comment_submitted.send(None, session=session, comment=comment, event=event)
+    if not accept:
+        signals.comment_returned.send(None, session=session, comment=comment, event=event)
     return comment
 
 
@@ -66,13 +74,16 @@ def moderate(
     comment: Comment,
     accept: bool,
     reason: str = "",
+    seen: datetime | None = None,
     now: datetime | None = None,
 ) -> Comment:
-    """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees."""
+    """A moderator accepts a pre-moderated comment, or rejects it with a reason the author sees.
+    `seen`: the comment's `updated_at` as the moderator read it (see `sign_off`)."""
     policy.require(actor, Permission.COMMENT_MODERATE)
     comment = _lock_for_moderation(session, comment)  # the round first: its digest key (`stamp_keys`)
     if comment.status is not CommentStatus.AWAITING_MODERATION:
         raise Conflict(_("Another moderator has already handled this comment."))
+    _unchanged_since(comment, seen)
     if not accept and not reason.strip():
         raise Invalid(_("Give the author a reason for the rejection."), "reason")
     comment.status = CommentStatus.ACCEPTED if accept else CommentStatus.REJECTED
@@ -96,9 +107,23 @@ def _lock_for_moderation(session: Session, comment: Comment) -> Comment:
     """The round, then the comment row, locked and read afresh (the order every comment writer
     keeps: hiding changes the row, whose trigger moves the round's revision)."""
     lock_round(session, comment.round_id, for_comments=True)
+    return _reread(session, comment)
+
+
+def _reread(session: Session, comment: Comment) -> Comment:
+    """The comment row locked and read afresh (its round is locked already)."""
     return session.scalar(
         select(Comment).where(Comment.id == comment.id).with_for_update().execution_options(populate_existing=True)
     )
+
+
+class ChangedMeanwhile(Conflict):
+    """The comment was edited after the person read it: nothing was decided."""
+
+
+def _unchanged_since(comment: Comment, seen: datetime | None) -> None:
+    if seen is not None and comment.updated_at != seen:
+        raise ChangedMeanwhile(_("This comment was changed after you read it; read it again before deciding."))
 
 
 def hide(session: Session, *, actor: User, comment: Comment, reason: str, now: datetime | None = None) -> Comment:

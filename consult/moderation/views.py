@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, or_, select
 
 from consult import policy
 from consult.comments import services as comment_services
@@ -14,9 +14,9 @@ from consult.comments.models import Comment, CommentReport, CommentStatus
 from consult.comments.queries import visible_comment
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
-from consult.errors import Invalid
-from consult.moderation import bp, services
-from consult.moderation.forms import DecisionForm, HideForm, ResolveForm, SignoffForm
+from consult.errors import DomainError, Invalid
+from consult.moderation import bp, queries, services
+from consult.moderation.forms import BulkForm, DecisionForm, HideForm, ResolveForm, SignoffForm
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.forms import ReasonForm
@@ -33,10 +33,12 @@ def _back(default: str) -> str:
 
 
 @bp.route("/moderation")
-@permission_required(Permission.COMMENT_MODERATE)
+@permission_required(Permission.MODERATION_VIEW)
 def index():
-    """The moderators' queues: rounds to approve or publish, comments to accept, reports."""
+    """The moderation queues: rounds to approve or publish, comments to accept, reports; each
+    comment with its context. Moderators act on them; organisers read them (policy)."""
     db = get_session()
+    now = utcnow()
     # The same visibility as every other surface (moderators happen to see every round and
     # every submitted comment; the queues must not depend on that).
     rounds = policy.visible_rounds(select(Round), current_user)
@@ -48,18 +50,16 @@ def index():
         .order_by(Round.publication_requested_at)
         .limit(QUEUE)
     ).all()
-    visible = policy.comment_visibility(current_user)
+    visible = policy.comment_visibility(current_user, now)
     waiting = and_(Comment.status == CommentStatus.AWAITING_MODERATION, visible)
-    pending = db.scalars(with_people(select(Comment).where(waiting).order_by(Comment.id)).limit(QUEUE)).unique().all()
-    pending_total = db.scalar(select(func.count(Comment.id)).where(waiting))
-    reports = db.scalars(
-        select(CommentReport)
-        .join(Comment, Comment.id == CommentReport.comment_id)
-        .options(joinedload(CommentReport.comment), joinedload(CommentReport.reporter))
-        .where(CommentReport.resolved_at.is_(None), visible)
-        .order_by(CommentReport.id)
-        .limit(QUEUE)
-    ).all()
+    reported = Comment.id.in_(select(CommentReport.comment_id).where(CommentReport.resolved_at.is_(None)))
+    choices = queries.queue_rounds(db, current_user, and_(visible, or_(waiting, reported)))
+    filters = queries.parse_queue_filters(request.args, [r for r, _title in choices])
+    pending = paginate(
+        db, with_people(filters.apply(select(Comment).where(waiting)).order_by(Comment.updated_at, Comment.id)), QUEUE
+    )
+    pending_total = db.scalar(filters.apply(select(func.count(Comment.id)).where(waiting)))
+    reports, reports_total = queries.open_reports(db, current_user, filters, QUEUE)
     consultations = {
         c.id: c
         for c in db.scalars(
@@ -73,12 +73,100 @@ def index():
         pending=pending,
         pending_total=pending_total,
         reports=reports,
+        reports_total=reports_total,
+        context=queries.contexts(db, [*pending.items, *(r.comment for r in reports)]),
         consultations=consultations,
+        filters=filters,
+        round_choices=choices,
+        clauses=queries.clause_choices(db, filters.round_id),
         decision_form=DecisionForm(formdata=None),
         reason_form=ReasonForm(formdata=None),
         resolve_form=ResolveForm(formdata=None),
-        now=utcnow(),
+        version_of=queries.version_of,
+        now=now,
     )
+
+
+def _bulk(decide, chosen: list) -> int:
+    """Decide each selected comment through the same service as one at a time (checked and
+    audited one by one), each in a savepoint: a comment changed meanwhile, handled by someone
+    else or no longer visible is left out, and listed. Commits; returns how many were decided."""
+    db = get_session()
+    decided, left_out = 0, []
+    for comment_id, seen in chosen:
+        try:
+            with db.begin_nested():
+                decide(db, visible_comment(db, current_user, comment_id), seen)
+            decided += 1
+        except DomainError as exc:
+            left_out.append(_("comment %(id)d: %(why)s", id=comment_id, why=str(exc) or _("it is not in this queue")))
+    db.commit()
+    if left_out:
+        flash(
+            ngettext(
+                "%(num)d comment was left out, because it changed meanwhile or was handled already: %(which)s",
+                "%(num)d comments were left out, because they changed meanwhile or were handled already: %(which)s",
+                len(left_out),
+                which="; ".join(left_out),
+            ),
+            "error",
+        )
+    return decided
+
+
+def _selection():
+    """The bulk form's choice, reason and selected comments; None (with a message) when unusable."""
+    form = BulkForm()
+    form.validate()
+    accept = bool(form.accept.data) and not form.refuse.data
+    reason = (form.reason.data or "").strip()
+    chosen, refused = queries.parse_selection(request.form.getlist("comment_ids"))
+    if not chosen:
+        flash(_("Select at least one comment first."), "error")
+        return None
+    if not accept and not reason:
+        flash(_("Give the reason the authors will see; nothing was changed."), "error")
+        return None
+    if refused:
+        flash(
+            ngettext(
+                "%(num)d selection could not be read and was left out.",
+                "%(num)d selections could not be read and were left out.",
+                refused,
+            ),
+            "error",
+        )
+    return accept, reason, chosen
+
+
+@bp.route("/moderation/bulk", methods=["POST"])
+@permission_required(Permission.COMMENT_MODERATE)
+def bulk_moderate():
+    """Accept or reject several pre-moderated comments with one reason."""
+    back = _back(url_for("moderation.index"))
+    selection = _selection()
+    if selection is None:
+        return redirect(back)
+    accept, reason, chosen = selection
+    actor = current_actor()
+    decided = _bulk(
+        lambda db, comment, seen: services.moderate(
+            db, actor=actor, comment=comment, accept=accept, reason=reason, seen=seen
+        ),
+        chosen,
+    )
+    if decided and accept:
+        flash(ngettext("%(num)d comment accepted.", "%(num)d comments accepted.", decided), "success")
+    elif decided:
+        flash(
+            ngettext(
+                "%(num)d comment rejected; its author sees your reason.",
+                "%(num)d comments rejected; their authors see your reason.",
+                decided,
+            ),
+            "success",
+        )
+    return redirect(back)
 
 
 @bp.route("/comments/<int:comment_id>/moderate", methods=["POST"])
@@ -146,22 +234,60 @@ def resolve_report(report_id: int):
 @bp.route("/signoff")
 @permission_required(Permission.COMMENT_SIGNOFF)
 def signoff_queue():
-    """The focal point's queue: the organisation's comments waiting for sign-off."""
+    """The focal point's queue: the organisation's comments waiting for sign-off, with context."""
     db = get_session()
-    stmt = with_people(
-        select(Comment)
-        .where(
-            Comment.organisation_id == current_user.organisation_id,
-            Comment.status == CommentStatus.AWAITING_SIGNOFF,
-            Comment.author_id != current_user.id,
-        )
-        .order_by(Comment.id)
+    now = utcnow()
+    waiting = and_(
+        Comment.organisation_id == current_user.organisation_id,
+        Comment.status == CommentStatus.AWAITING_SIGNOFF,
+        Comment.author_id != current_user.id,
+        policy.comment_visibility(current_user, now),
     )
-    page = paginate(db, policy.visible_comments(stmt, current_user), QUEUE)
-    rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
+    choices = queries.queue_rounds(db, current_user, waiting)
+    filters = queries.parse_queue_filters(request.args, [r for r, _title in choices])
+    stmt = with_people(filters.apply(select(Comment).where(waiting)).order_by(Comment.updated_at, Comment.id))
+    page = paginate(db, stmt, QUEUE)
     return render_template(
-        "moderation/signoff.html", page=page, rounds=rounds, form=SignoffForm(formdata=None), now=utcnow()
+        "moderation/signoff.html",
+        page=page,
+        context=queries.contexts(db, page.items),
+        filters=filters,
+        round_choices=choices,
+        clauses=queries.clause_choices(db, filters.round_id),
+        form=SignoffForm(formdata=None),
+        version_of=queries.version_of,
+        now=now,
     )
+
+
+@bp.route("/signoff/bulk", methods=["POST"])
+@permission_required(Permission.COMMENT_SIGNOFF)
+def bulk_signoff():
+    """Sign off several comments, or return them to their authors with one reason."""
+    back = _back(url_for("moderation.signoff_queue"))
+    selection = _selection()
+    if selection is None:
+        return redirect(back)
+    accept, reason, chosen = selection
+    actor = current_actor()
+    decided = _bulk(
+        lambda db, comment, seen: services.sign_off(
+            db, actor=actor, comment=comment, accept=accept, reason=reason, seen=seen
+        ),
+        chosen,
+    )
+    if decided and accept:
+        flash(ngettext("%(num)d comment signed off.", "%(num)d comments signed off.", decided), "success")
+    elif decided:
+        flash(
+            ngettext(
+                "%(num)d comment returned to its author with your reason.",
+                "%(num)d comments returned to their authors with your reason.",
+                decided,
+            ),
+            "success",
+        )
+    return redirect(back)
 
 
 @bp.route("/comments/<int:comment_id>/signoff", methods=["POST"])

@@ -107,3 +107,58 @@ def comment_steps(user: Any, comment: Any, round_open: bool) -> frozenset[Commen
     if has_permission(user, Permission.COMMENT_HIDE):
         steps.add(CommentStep.HIDE)
     return frozenset(steps)
+
+
+class Task(enum.StrEnum):
+    """A list of what waits for someone on their workspace (the signed-in home page)."""
+
+    OPEN_ROUNDS = "open_rounds"  # rounds one can comment on now
+    DRAFTS = "drafts"  # one's comments not yet submitted
+    RETURNED = "returned"  # one's comments returned by the focal point or rejected by a moderator
+    ANSWERS = "answers"  # released dispositions waiting for "satisfied / objection maintained"
+    SIGNOFF = "signoff"  # the organisation's comments waiting for the focal point
+    APPROVALS = "approvals"  # rounds waiting for approval
+    PUBLICATIONS = "publications"  # closed rounds whose publication was requested
+    PREMODERATION = "premoderation"  # comments waiting in pre-moderation
+    REPORTS = "reports"  # open reports
+    SENT_BACK = "sent_back"  # rounds sent back to the organisers, with the reason
+    PUBLICATION_REQUESTS = "publication_requests"  # closed rounds to ask publication for, or asked
+    DISPOSITIONS = "dispositions"  # closed rounds with dispositions to draft or release
+    OBJECTIONS = "objections"  # open objections per round
+    DIGESTS = "digests"  # organiser digests still being sent (or with failures)
+    EXPIRED_INVITATIONS = "expired_invitations"  # invitations that expired unused
+    DISABLED_WITH_WORK = "disabled_with_work"  # disabled accounts with tasks still open
+    PROGRESS = "progress"  # staff: a progress line per round in progress
+
+
+# Who sees which list: the permission that lets a person act on what it lists (the progress
+# lines count unpublished input, so they are for those who read all of it).
+TASK_PERMISSIONS: dict[Task, Permission] = {
+    Task.OPEN_ROUNDS: Permission.COMMENT_CREATE,
+    Task.DRAFTS: Permission.COMMENT_CREATE,
+    Task.RETURNED: Permission.COMMENT_CREATE,
+    Task.ANSWERS: Permission.DISPOSITION_ACKNOWLEDGE,
+    Task.SIGNOFF: Permission.COMMENT_SIGNOFF,
+    Task.APPROVALS: Permission.ROUND_APPROVE,
+    Task.PUBLICATIONS: Permission.ROUND_PUBLISH,
+    Task.PREMODERATION: Permission.COMMENT_MODERATE,
+    Task.REPORTS: Permission.REPORT_HANDLE,
+    Task.SENT_BACK: Permission.ROUND_PREPARE,
+    Task.PUBLICATION_REQUESTS: Permission.ROUND_REQUEST_PUBLICATION,
+    Task.DISPOSITIONS: Permission.DISPOSITION_MANAGE,
+    Task.OBJECTIONS: Permission.DISPOSITION_MANAGE,
+    Task.DIGESTS: Permission.DIGEST_SEND,
+    Task.EXPIRED_INVITATIONS: Permission.USER_MANAGE,
+    Task.DISABLED_WITH_WORK: Permission.USER_MANAGE,
+    Task.PROGRESS: Permission.COMMENT_VIEW_ALL,
+}
+
+
+def workspace_tasks(user: Any) -> tuple[Task, ...]:
+    """The lists `user`'s workspace shows, in the order it shows them."""
+    if not authenticated(user):
+        return ()
+    tasks = [task for task in Task if has_permission(user, TASK_PERMISSIONS[task])]
+    if getattr(user, "organisation_id", None) is None:  # only people of an organisation comment
+        tasks = [t for t in tasks if t not in (Task.OPEN_ROUNDS, Task.DRAFTS, Task.RETURNED, Task.ANSWERS)]
+    return tuple(tasks)

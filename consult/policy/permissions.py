@@ -50,9 +50,16 @@ class Permission(enum.StrEnum):
     DISPOSITION_ACKNOWLEDGE = "disposition:acknowledge"  # satisfied / objection maintained
     DIGEST_SEND = "digest:send"
     SECOND_FACTOR_RESET = "second_factor:reset"  # an administrator clears someone's second factors
+    NOTIFICATION_READ = "notification:read"  # one's own notifications in the app
+    MODERATION_VIEW = "moderation:view"  # read the moderation queue (acting needs COMMENT_MODERATE)
 
 
-_PERSON = {Permission.ACCOUNT_MANAGE, Permission.CONSULTATION_VIEW, Permission.COMMENT_REPORT}
+_PERSON = {
+    Permission.ACCOUNT_MANAGE,
+    Permission.CONSULTATION_VIEW,
+    Permission.COMMENT_REPORT,
+    Permission.NOTIFICATION_READ,
+}
 _SPEAKER = _PERSON | {Permission.COMMENT_CREATE, Permission.DISPOSITION_ACKNOWLEDGE}
 _STAFF = _PERSON | {Permission.ADMIN_AREA, Permission.USER_LIST}
 _SEES_ALL = {Permission.COMMENT_VIEW_ALL, Permission.ROUND_VIEW_UNAPPROVED}
@@ -70,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMMENT_MODERATE,
             Permission.COMMENT_HIDE,
             Permission.REPORT_HANDLE,
+            Permission.MODERATION_VIEW,
         }
     ),
     Role.ORGANISER: frozenset(
@@ -86,6 +94,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVITATION_REVOKE,
             Permission.ORGANISATION_MANAGE,
             Permission.DIGEST_SEND,
+            # The secretariat reads what holds its rounds (the moderators act on it).
+            Permission.MODERATION_VIEW,
         }
     ),
     # Administrators run the platform; they do not take part in, moderate or read consultations'

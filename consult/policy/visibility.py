@@ -23,6 +23,7 @@ from consult.comments.models import Comment, CommentStatus
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.dispositions.models import Disposition
+from consult.notifications.models import Notification
 from consult.policy.permissions import Permission, has_permission
 from consult.policy.viewer import VisibilityClass, as_viewer
 from consult.rounds.models import Phase, Round, RoundStatus, RoundVisibility, Stage
@@ -278,3 +279,50 @@ def can_read_answer_reason(user: Any, comment: Any, phase: Phase) -> bool:
     if visibility.sees_all:
         return True
     return visibility.organisation_id is not None and visibility.organisation_id == comment.organisation_id
+
+
+def acknowledgeable(user: Any) -> Any:
+    """The SQL condition on Comment for the comments whose released dispositions `user` may
+    answer (satisfied / objection maintained): their own, and a focal point's organisation's
+    (the rule of `can(DISPOSITION_ACKNOWLEDGE, comment)`)."""
+    viewer = as_viewer(user)
+    if not has_permission(viewer, Permission.DISPOSITION_ACKNOWLEDGE) or viewer.id is None:
+        return false()
+    if has_permission(viewer, Permission.COMMENT_SIGNOFF) and viewer.organisation_id is not None:
+        return or_(Comment.author_id == viewer.id, Comment.organisation_id == viewer.organisation_id)
+    return Comment.author_id == viewer.id
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+# Notices that speak of a task only some roles have: their reader must still hold one of these
+# permissions to read them (a moderator who became an administrator no longer reads what waits
+# for moderators, nor its reasons). Kinds not named here are for everyone they were sent to.
+NOTICE_READERS: dict[str, tuple[Permission, ...]] = {
+    "round_submitted": (Permission.ROUND_APPROVE,),
+    "publication_requested": (Permission.ROUND_PUBLISH,),
+    "round_sent_back": (Permission.ROUND_PREPARE, Permission.ROUND_REQUEST_PUBLICATION),
+    "round_approved": (Permission.ROUND_PREPARE,),
+    "objection_maintained": (Permission.DISPOSITION_MANAGE,),
+    "comment_waiting": (Permission.COMMENT_SIGNOFF, Permission.COMMENT_MODERATE),
+}
+
+
+def notification_visibility(user: Any, now: datetime | None = None) -> Any:
+    """The SQL condition on Notification for the notifications `user` may read now: their own,
+    of a kind they may still read, about a round and a comment they may see now. The bell's
+    count and the notifications page use it alike, so no count includes what a list hides."""
+    viewer = as_viewer(user)
+    if viewer.id is None or not has_permission(viewer, Permission.NOTIFICATION_READ):
+        return false()
+    barred = [kind for kind, needs in NOTICE_READERS.items() if not any(has_permission(viewer, p) for p in needs)]
+    round_seen = exists(select(Round.id).where(Round.id == Notification.round_id, round_visibility(viewer)))
+    comment_seen = exists(
+        select(Comment.id).where(Comment.id == Notification.comment_id, comment_visibility(viewer, now))
+    )
+    return and_(
+        Notification.user_id == viewer.id,
+        Notification.kind.not_in(barred) if barred else true(),
+        or_(Notification.round_id.is_(None), round_seen),
+        or_(Notification.comment_id.is_(None), comment_seen),
+    )

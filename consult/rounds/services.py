@@ -164,7 +164,9 @@ def submit_for_approval(session: Session, *, actor: User, round_: Round, now: da
         raise Invalid(_("The closing date has passed; change the dates before submitting."), "closes_at")
     round_.status = RoundStatus.PENDING_APPROVAL
     round_.sent_back_reason = ""
-    audit.record(session, actor=actor, action="round.submit", subject=round_, summary=round_.title)
+    event = audit.record(session, actor=actor, action="round.submit", subject=round_, summary=round_.title)
+    session.flush()  # the event's id names the notices
+    signals.round_submitted.send(None, session=session, round_=round_, actor=actor, event=event)
     return round_
 
 
@@ -180,8 +182,11 @@ def approve_round(
         raise Invalid(_("The closing date has passed; send the round back so that its dates are changed."))
     round_.status = RoundStatus.APPROVED
     round_.approved_by_id = actor.id
-    audit.record(session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason)
-    signals.round_approved.send(None, session=session, round_=round_, now=now)
+    event = audit.record(
+        session, actor=actor, action="round.approve", subject=round_, summary=round_.title, reason=reason
+    )
+    session.flush()
+    signals.round_approved.send(None, session=session, round_=round_, now=now, event=event)
     return round_
 
 
@@ -194,7 +199,9 @@ def send_back(session: Session, *, actor: User, round_: Round, reason: str, now:
         raise Invalid(_("Say why the round goes back, so the organiser knows what to change."), "reason")
     round_.status = RoundStatus.DRAFT
     round_.sent_back_reason = reason.strip()
-    audit.record(session, actor=actor, action="round.send_back", subject=round_, reason=reason.strip())
+    event = audit.record(session, actor=actor, action="round.send_back", subject=round_, reason=reason.strip())
+    session.flush()
+    signals.round_sent_back.send(None, session=session, round_=round_, actor=actor, event=event)
     return round_
 
 
@@ -298,7 +305,9 @@ def request_publication(session: Session, *, actor: User, round_: Round, now: da
         raise Conflict(_("Publication has already been requested for this round."))
     round_.publication_requested_at = now
     round_.publication_requested_by_id = actor.id
-    audit.record(session, actor=actor, action="round.request_publication", subject=round_)
+    event = audit.record(session, actor=actor, action="round.request_publication", subject=round_)
+    session.flush()
+    signals.publication_requested.send(None, session=session, round_=round_, actor=actor, event=event)
     return round_
 
 
@@ -328,9 +337,19 @@ def decline_publication(
     if round_.publication_requested_at is None:
         raise Conflict(_("There is no publication request for this round."))
     reason = _need_reason(reason)
+    requested_by = round_.publication_requested_by_id
     round_.publication_requested_at = None
     round_.publication_requested_by_id = None
-    audit.record(session, actor=actor, action="round.decline_publication", subject=round_, reason=reason)
+    event = audit.record(
+        session,
+        actor=actor,
+        action="round.decline_publication",
+        subject=round_,
+        reason=reason,
+        requested_by=requested_by,
+    )
+    session.flush()
+    signals.publication_declined.send(None, session=session, round_=round_, actor=actor, event=event)
     return round_
 
 

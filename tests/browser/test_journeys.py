@@ -331,6 +331,68 @@ def test_search_and_an_api_token(world, people):
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
+WORKSPACE_ROUND = "Third round: incident response"
+BELL = re.compile(r"^Notifications, (\d+|none) unread$")
+
+
+def _bell_count(person: Person) -> int:
+    name = person.page.locator("a.bell .visually-hidden").inner_text().strip()  # its accessible name
+    found = BELL.match(name)
+    assert found, f"bell reads {name!r}"
+    return 0 if found.group(1) == "none" else int(found.group(1))
+
+
+def _no_sideways_scroll(person: Person, what: str) -> None:
+    width = person.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 0, f"{what} scrolls sideways by {width}px at {person.page.viewport_size}"
+
+
+def test_moderator_is_told_approves_from_the_workspace_and_the_organiser_is_told(world, people):
+    """The organiser submits a round; the moderator's home page says "1 round waits for your
+    approval", the moderator follows it and approves; the organiser's bell then shows it."""
+    consultation = world.ids["consultation"]
+    organiser = people("organiser")
+    organiser.goto(f"/consultations/{consultation}")
+    organiser.open_link("New round", role="button")
+    page = organiser.page
+    page.get_by_label("Title").fill(WORKSPACE_ROUND)
+    closes = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("Closes at").fill(closes)
+    organiser.click(page.get_by_role("button", name="Prepare the round"))
+    organiser.click(page.get_by_role("button", name="Submit for approval"))
+    organiser.goto("/")
+    before = _bell_count(organiser)
+
+    moderator = people("moderator")
+    moderator.goto("/")
+    page = moderator.page
+    expect(page.get_by_role("heading", name="What needs you")).to_be_visible()
+    waiting = page.locator("section", has=page.get_by_role("heading", name="1 round waits for your approval"))
+    expect(waiting).to_have_count(1)
+    expect(page.get_by_role("link", name=re.compile(r"^Notifications, [1-9]\d* unread$"))).to_be_visible()
+    moderator.click(waiting.get_by_role("link", name=WORKSPACE_ROUND))
+    page.get_by_text("Approve or send back").click()
+    moderator.audit("(approval opened from the workspace)")
+    moderator.click(page.get_by_role("button", name="Approve the round"))
+    assert "approved" in _flash(page).lower()
+    moderator.goto("/")
+    expect(page.get_by_role("heading", name=re.compile("waits? for your approval"))).to_have_count(0)
+
+    organiser.goto("/")
+    assert _bell_count(organiser) > before
+    organiser.click(organiser.page.locator("a.bell"))
+    expect(
+        organiser.page.get_by_role("link", name=re.compile(f"A moderator approved the round {WORKSPACE_ROUND}"))
+    ).to_be_visible()
+
+    # The workspace, the notifications and the moderation queue at 390 px: no sideways scrolling.
+    for person, path in ((organiser, "/notifications"), (organiser, "/"), (moderator, "/"), (moderator, "/moderation")):
+        person.page.set_viewport_size({"width": 390, "height": 844})
+        person.goto(path)
+        _no_sideways_scroll(person, path)
+        expect(person.page.locator("a.bell")).to_be_visible()
+
+
 def test_pages_are_valid_html(auditor):
     """The Nu HTML checker over every page the journeys saved (it refuses localhost URLs)."""
     if not auditor.saved:

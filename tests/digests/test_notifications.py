@@ -157,3 +157,24 @@ def test_mail_queued_before_a_savepoint_goes_out_when_the_transaction_commits(ap
     session.commit()
     (message,) = smtp.to(author.email)
     assert "rejected" in message["Subject"]
+
+
+def test_mail_queued_before_a_savepoint_that_rolls_back_still_goes_out(app, session, people, smtp):
+    """A savepoint rolled back (a bulk action leaving one comment out) forgets only the mail
+    queued inside it: what the transaction queued before still goes out at commit."""
+    first, second = people["participant:industry"], people["participant:igo"]
+    round_ = make_round(session, Phase.OPEN, premoderation=True)
+    kept = make_comment(session, round_, first, status=CommentStatus.AWAITING_MODERATION)
+    dropped = make_comment(session, round_, second, status=CommentStatus.AWAITING_MODERATION)
+    session.commit()
+    moderation.moderate(session, actor=people["moderator"], comment=kept, accept=False, reason="Off topic")
+    try:
+        with session.begin_nested():
+            moderation.moderate(session, actor=people["moderator"], comment=dropped, accept=False, reason="Off")
+            raise RuntimeError("left out")
+    except RuntimeError:
+        pass
+    session.commit()
+    (message,) = smtp.to(first.email)
+    assert "rejected" in message["Subject"]
+    assert smtp.to(second.email) == []

@@ -157,7 +157,10 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("comments.submit", "POST"):               cs((LOGIN, 404, 404,    403,    403,    403), 403),
     ("comments.withdraw", "POST"):             cs((LOGIN, 404, 404,    403,    403,    403), 403),
     # Moderation: moderators; sign-off: the focal point, for their own organisation's comments.
-    ("moderation.index", "GET"):               (LOGIN,  403,   403,    200,    403,    403),
+    # Organisers read the moderation queue of their rounds (moderation:view); acting is the moderators'.
+    ("moderation.index", "GET"):               (LOGIN,  403,   403,    200,    200,    403),
+    ("moderation.bulk_moderate", "POST"):      (LOGIN,  403,   403,    ALLOWED, 403,   403),
+    ("moderation.bulk_signoff", "POST"):       (LOGIN,  403,   ALLOWED, 403,   403,    403),
     ("moderation.moderate", "POST"):           (LOGIN,  403,   403,    409,    403,    403),
     ("moderation.hide", "POST"):               (LOGIN,  403,   403,    ALLOWED, 403,   403),
     ("moderation.unhide", "POST"):             (LOGIN,  403,   403,    409,    403,    403),
@@ -230,6 +233,11 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
             ("signoff", "POST"), ("acknowledge", "POST"),
         )
     },
+    # Notifications in the app: one's own. The world's notification is the governments
+    # participant's; anyone else marking it read gets the same 404 as for a missing one.
+    ("notifications.index", "GET"):            (LOGIN,  200,   200,    200,    200,    200),
+    ("notifications.mark_read", "POST"):       by_viewer((LOGIN, 404, 404, 404, 404, 404), governments=ALLOWED),
+    ("notifications.mark_all_read", "POST"):   (LOGIN,  ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
 }  # fmt: skip
 
 # The object dimension: the same rule on a different object, or with a body that acts.

@@ -13,7 +13,7 @@ from consult.errors import NotAllowed
 from consult.policy import Permission as P
 from tests.factories import make_consultation, make_user
 
-PERSON = {P.ACCOUNT_MANAGE, P.CONSULTATION_VIEW, P.COMMENT_REPORT}
+PERSON = {P.ACCOUNT_MANAGE, P.CONSULTATION_VIEW, P.COMMENT_REPORT, P.NOTIFICATION_READ}
 SPEAKER = PERSON | {P.COMMENT_CREATE, P.DISPOSITION_ACKNOWLEDGE}
 EXPECTED_PERMISSIONS = {
     Role.PARTICIPANT: SPEAKER,
@@ -28,6 +28,7 @@ EXPECTED_PERMISSIONS = {
         P.COMMENT_MODERATE,
         P.COMMENT_HIDE,
         P.REPORT_HANDLE,
+        P.MODERATION_VIEW,
     },
     Role.ORGANISER: PERSON
     | {
@@ -45,6 +46,7 @@ EXPECTED_PERMISSIONS = {
         P.INVITATION_REVOKE,
         P.ORGANISATION_MANAGE,
         P.DIGEST_SEND,
+        P.MODERATION_VIEW,  # reads the queue that holds its rounds; acting stays the moderators'
     },
     # Administrators run the platform; they do not read unpublished consultation input.
     Role.ADMIN: PERSON

@@ -62,6 +62,7 @@ class World:
     session_id: int = 0
     browser_id: int = 0
     token_id: int = 0  # a personal access token of the subject
+    notification_id: int = 0  # the governments participant's notification that the base round opened
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -84,6 +85,7 @@ class World:
             "session_id": self.session_id,
             "browser_id": self.browser_id,
             "token_id": self.token_id,
+            "notification_id": self.notification_id,
         }
 
 
@@ -152,6 +154,18 @@ def build_world(session: Session, people: factories.People) -> World:
     session.flush()
     world.job_id = world.objects["briefing job"] = job.id
     _add_security_records(session, people, world)
+    from consult.notifications.models import Notification
+
+    notification = Notification(
+        user_id=people["participant:governments"].id,
+        event=f"round_opened:r{world.round_id}",
+        kind="round_opened",
+        round_id=world.round_id,
+        params={"round_id": world.round_id},
+    )
+    session.add(notification)
+    session.flush()
+    world.notification_id = world.objects["a notification of the governments participant"] = notification.id
     session.commit()
     return world
 

@@ -24,7 +24,7 @@ BAD_STRINGS = ("%00", "x" * 5000, quote("ünïcødé‮\u200b😀"), "..%2F..%2F
 # The query parameters pages read (keyset pagination, filters, search, `next=`).
 QUERY_PARAMS = (
     *("page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor"),
-    *("mb", "order", "cursor", "limit", "kind", "consultation", "round", "organisation", "sort"),
+    *("consultation", "cursor", "kind", "limit", "mb", "order", "organisation", "round", "sort"),
 )
 BAD_QUERY_VALUES = (
     "-1",
