@@ -241,6 +241,7 @@ def update_comment(
         comment.clause_ref = None
         session.execute(sa_delete(CommentClause).where(CommentClause.comment_id == comment.id))
     comment.clause_key, comment.clause_position = data.clause_key, position
+
     def kept(text: str) -> str:
         return text if exact else text.strip()
 
