@@ -44,6 +44,7 @@ from consult.exports import isotable
 from consult.exports.models import PendingImport
 from consult.policy import Permission
 from consult.rounds.models import Round
+from consult.rounds.queries import MAX_ID
 
 MAX_ROWS = 5_000
 TYPE_WORDS = {
@@ -465,6 +466,8 @@ def receive_table(
 
 def pending_import(session: Session, actor: User, round_: Round, pending_id: int) -> PendingImport | None:
     """The actor's table waiting for confirmation in this round, if it still waits."""
+    if not 0 < pending_id < MAX_ID:
+        return None
     return session.scalar(
         select(PendingImport).where(
             PendingImport.id == pending_id, PendingImport.user_id == actor.id, PendingImport.round_id == round_.id
