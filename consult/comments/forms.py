@@ -20,7 +20,7 @@ from consult import policy
 from consult.comments.models import Attribution, CommentStatus, CommentType
 from consult.comments.services import MAX_BODY, MAX_LINE, MAX_PARAGRAPH, status_after_submit
 from consult.drafts.models import Clause
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 from consult.rounds.models import Round
 
 TYPE_LABELS = {
@@ -199,7 +199,7 @@ def comment_form_maker(session: Session, round_: Round, author: Any = None) -> C
     return new_comment_form
 
 
-class ReportForm(BaseForm):
+class ReportForm(OnceForm):
     reason = TextAreaField(_l("What is wrong with this comment?"), validators=[DataRequired(), Length(max=2000)])
 
 

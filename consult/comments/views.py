@@ -21,7 +21,7 @@ from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, flash_ok, permission_required
+from consult.web import create_once, csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _input(form: CommentForm) -> services.CommentInput:
@@ -268,14 +268,16 @@ def report(comment_id: int):
     comment = visible_comment(db, current_user, comment_id)
     form = ReportForm()
     if form.validate_on_submit():
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data),
-            form=form,
+            purpose="report",
+            url_of=lambda _report: url_for("comments.detail", comment_id=comment.id),
             field="reason",
             success=_("Thank you. The moderators will look at this comment."),
         )
         if done:
-            return redirect(url_for("comments.detail", comment_id=comment.id))
+            return redirect(done.url)
     status = 400 if request.method == "POST" else 200
     return render_template("comments/report.html", form=form, comment=comment), status
 
