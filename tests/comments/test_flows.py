@@ -228,3 +228,52 @@ def test_a_draft_page_names_the_submit_step_by_what_happens(app, session, people
     assert response.status_code == 302
     assert _status(session, comment.id) is CommentStatus.AWAITING_MODERATION
     assert "visible to others once a moderator accepts it" in _text(client.get(response.headers["Location"]))
+
+
+# --- the sweep: other steps whose words said something else than what happens -------------------
+
+
+@pytest.mark.parametrize(
+    ("premoderation", "said", "status"),
+    [
+        (True, "the comment now goes to a moderator", CommentStatus.AWAITING_MODERATION),
+        (False, "the comment is accepted", CommentStatus.ACCEPTED),
+    ],
+)
+def test_signing_off_says_where_the_comment_goes(app, session, people, login_as, premoderation, said, status):
+    """It said "the comment now counts" even when a moderator still had to accept it."""
+    round_ = factories.make_round(session, Phase.OPEN, requires_signoff=True, premoderation=premoderation)
+    comment = factories.make_comment(
+        session, round_, people["participant:governments"], status=CommentStatus.AWAITING_SIGNOFF
+    )
+    session.commit()
+    release(session)
+    client = app.test_client()
+    login_as(client, people["focal_point"])
+    response = post(client, f"/comments/{comment.id}/signoff", {"accept": "1"})
+    assert response.status_code == 302
+    assert _status(session, comment.id) is status
+    text = _words(client.get(response.headers["Location"]))
+    assert said in text
+    assert "now counts" not in text
+
+
+@pytest.mark.parametrize(
+    ("phase_after", "said"), [("open", "it is open for comments now"), ("scheduled", "it opens for comments at")]
+)
+def test_approving_a_round_says_whether_it_is_open_now(app, session, people, login_as, phase_after, said):
+    """It said "It opens and closes at the times set" whether the round had opened at once or not."""
+    round_ = factories.make_round(session, Phase.PENDING_APPROVAL, prepared_by=people["organiser"])
+    if phase_after == "open":
+        from datetime import timedelta
+
+        from consult.db import utcnow
+
+        round_.opens_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    release(session)
+    client = app.test_client()
+    login_as(client, people["moderator"])
+    response = post(client, f"/rounds/{round_.id}/approve")
+    assert response.status_code == 302
+    assert said in _words(client.get(response.headers["Location"]))
