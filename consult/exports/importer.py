@@ -24,12 +24,12 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from consult import policy
@@ -205,6 +205,7 @@ def _speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
 # (before issue 11.12: "table-<file digest>-<row>", which made the same file into a second round
 # store nothing). The row is always the last part: a corrected table is matched row by row.
 IMPORTED = "table-"
+PENDING_DAYS = 7  # a table sent again and never confirmed is dropped after this
 
 
 class ChangeKind(enum.StrEnum):
@@ -457,7 +458,11 @@ def receive_table(
         return Received(_apply_plan(session, actor, round_, plan, now))
     if not plan.has_changes:
         return Received(plan)
-    session.execute(sa_delete(PendingImport).where(PendingImport.user_id == actor.id))  # one at a time
+    session.execute(  # one at a time per person; nobody's waits longer than PENDING_DAYS
+        sa_delete(PendingImport).where(
+            or_(PendingImport.user_id == actor.id, PendingImport.created_at < now - timedelta(days=PENDING_DAYS))
+        )
+    )
     pending = PendingImport(user_id=actor.id, round_id=round_.id, data=data, created_at=now)
     session.add(pending)
     session.flush()

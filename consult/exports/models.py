@@ -64,7 +64,7 @@ class PendingImport(Base):
     """A comment table sent again to a round where its sender had imported one: kept until they
     confirm the changes it makes (`exports.importer.plan_import`), then deleted. The file is in
     the row (the confirming request may reach another host). Old ones go when their owner sends
-    the next (`exports.importer.keep_pending`)."""
+    the next, and anyone's after a week (`exports.importer.receive_table`)."""
 
     __tablename__ = "pending_import"
 
