@@ -62,9 +62,9 @@ class BriefingJob(Base):
 
 class PendingImport(Base):
     """A comment table sent again to a round where its sender had imported one: kept until they
-    confirm the changes it makes (`exports.importer.plan_import`), then deleted. The file is in
+    confirm the changes it makes (`exports.participant.plan_import`), then deleted. The file is in
     the row (the confirming request may reach another host). Old ones go when their owner sends
-    the next, and anyone's after a week (`exports.importer.receive_table`)."""
+    the next, and anyone's after a week (`exports.participant.receive_table`)."""
 
     __tablename__ = "pending_import"
 

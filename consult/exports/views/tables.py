@@ -19,7 +19,7 @@ from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.dispositions.forms import CELL_LABELS, KIND_LABELS
 from consult.errors import NotFound
-from consult.exports import bp, compiled, importer, isoform, services
+from consult.exports import bp, compiled, importer, isoform, participant, services
 from consult.exports import rows as rows_
 from consult.exports.forms import ConfirmImportForm, ImportForm
 from consult.policy import Permission
@@ -118,7 +118,7 @@ def _import_page(db, round_: Round, form: ImportForm, problems: list, compiled_t
     ), status
 
 
-def _received_message(received: importer.Received) -> str:
+def _received_message(received: participant.Received) -> str:
     if received.pending is not None:
         return _("Your table was checked. Review what it changes, then confirm.")
     if not received.applied:
@@ -126,7 +126,7 @@ def _received_message(received: importer.Received) -> str:
     return ngettext("%(num)d comment imported.", "%(num)d comments imported.", len(received.plan.changes))
 
 
-def _received_url(round_: Round, received: importer.Received) -> str:
+def _received_url(round_: Round, received: participant.Received) -> str:
     if received.pending is not None:
         return url_for("exports.confirm_import", round_id=round_.id, pending_id=received.pending.id)
     return url_for("comments.mine")
@@ -159,7 +159,7 @@ def import_sheet(round_id: int):
         data = form.sheet.data.read()
         done = create_once(
             form,
-            _refusing(lambda: importer.receive_table(db, actor=current_actor(), round_=round_, data=data), problems),
+            _refusing(lambda: participant.receive_table(db, actor=current_actor(), round_=round_, data=data), problems),
             purpose="import",
             url_of=lambda received: _received_url(round_, received),
             success=_received_message,
@@ -171,13 +171,13 @@ def import_sheet(round_id: int):
     return _import_page(db, round_, form, problems, False, 400 if request.method == "POST" else 200)
 
 
-def _changes_message(plan: importer.ImportPlan) -> str:
-    counts = {kind: len(plan.of(kind)) for kind in importer.ChangeKind}
+def _changes_message(plan: participant.ImportPlan) -> str:
+    counts = {kind: len(plan.of(kind)) for kind in participant.ChangeKind}
     return _(
         "Your comments now follow the table: %(added)s, %(changed)s, %(removed)s.",
-        added=ngettext("%(num)d added", "%(num)d added", counts[importer.ChangeKind.ADDED]),
-        changed=ngettext("%(num)d changed", "%(num)d changed", counts[importer.ChangeKind.CHANGED]),
-        removed=ngettext("%(num)d withdrawn", "%(num)d withdrawn", counts[importer.ChangeKind.REMOVED]),
+        added=ngettext("%(num)d added", "%(num)d added", counts[participant.ChangeKind.ADDED]),
+        changed=ngettext("%(num)d changed", "%(num)d changed", counts[participant.ChangeKind.CHANGED]),
+        removed=ngettext("%(num)d withdrawn", "%(num)d withdrawn", counts[participant.ChangeKind.REMOVED]),
     )
 
 
@@ -189,28 +189,28 @@ def confirm_import(round_id: int, pending_id: int):
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
     actor = current_actor()
-    pending = importer.pending_import(db, actor, round_, pending_id)
+    pending = participant.pending_import(db, actor, round_, pending_id)
     form = ConfirmImportForm()
     if form.validate_on_submit():
         done = create_once(
             form,
-            lambda: importer.confirm_pending(
+            lambda: participant.confirm_pending(
                 db, actor=actor, round_=round_, pending=pending, expected=form.plan.data or ""
             ),
             purpose="import",
             url_of=lambda _plan: url_for("comments.mine"),
             success=_changes_message,
-            refusals=(importer.ImportRefused, importer.PlanChanged),
+            refusals=(importer.ImportRefused, participant.PlanChanged),
         )
         if done:
             return redirect(done.url)
-        pending = importer.pending_import(db, actor, round_, pending_id)  # after the rollback
+        pending = participant.pending_import(db, actor, round_, pending_id)  # after the rollback
     if pending is None:
         raise NotFound(_("This import is no longer waiting: send the table again."))
     problems: list[importer.Problem] = []
     plan = None
     try:
-        plan = importer.plan_import(db, actor=actor, round_=round_, data=pending.data)
+        plan = participant.plan_import(db, actor=actor, round_=round_, data=pending.data)
     except importer.ImportRefused as exc:  # the round closed, or the text changed, meanwhile
         problems = exc.problems
     if plan is not None:
@@ -222,7 +222,7 @@ def confirm_import(round_id: int, pending_id: int):
         consultation=db.get(Consultation, round_.consultation_id),
         plan=plan,
         problems=problems,
-        ChangeKind=importer.ChangeKind,
+        ChangeKind=participant.ChangeKind,
         pending_id=pending_id,
         next_status=comments_services.status_after_submit(db, round_, actor),
     ), 400 if request.method == "POST" else 200
