@@ -73,7 +73,9 @@ def rounds_by_size(session, people):
 
 
 @pytest.mark.parametrize("viewer", ["participant:industry", "moderator", "organiser"])
-@pytest.mark.parametrize("page", ["/rounds/{id}", "/rounds/{id}/matrix", "/rounds/{id}?clause=k2"])
+@pytest.mark.parametrize(
+    "page", ["/rounds/{id}", "/rounds/{id}/matrix", "/rounds/{id}?clause=k2", "/rounds/{id}/clauses/k2"]
+)
 def test_round_pages_run_a_constant_small_number_of_statements(
     app, session, people, login_as, rounds_by_size, viewer, page
 ):
