@@ -24,7 +24,7 @@ SHOW_LABELS = {
     "all": _l("All clauses"),
     "divergent": _l("Groups diverge: different changes proposed"),
     "keep_or_change": _l("One group proposes a change, another wants the text kept"),
-    "uncommented": _l("Clauses with no comment"),
+    "uncommented": _l("Clauses with no comment, as far as you may know"),
 }
 # "visible to you when ...": the stage from which a group's comments reach the viewer.
 WHEN_LABELS = {
