@@ -55,13 +55,15 @@ class Cell:
     (comments exist that reach the viewer later; `waiting` is their number, or None where the
     viewer may not know it, and then the cell says "if any"), "none" (no comment from this
     group, known), "never" (this group's comments are not shared with the viewer's).
-    `note`: with "comments", what is said of the rest ("waiting" or "never") or None."""
+    `note`: with "comments", what is said of the rest ("waiting" or "never") or None.
+    `pending`: said besides, whatever the state (comments on their way are not positions yet)."""
 
     group: StakeholderGroup
     reach: policy.GroupReach
     shown: list[Position]
     visible: int
     waiting: int | None
+    pending: int = 0  # the viewer's organisation's (staff: all) comments awaiting sign-off or moderation
 
     @property
     def state(self) -> str:
@@ -101,8 +103,8 @@ class Row:
 
     @property
     def uncommented(self) -> bool:
-        """Known to have no position: nothing visible and nothing (possibly) waiting."""
-        return all(cell.state in ("none", "never") for cell in self.cells)
+        """Known to have no position: nothing visible, nothing (possibly) waiting or on its way."""
+        return all(cell.state in ("none", "never") and not cell.pending for cell in self.cells)
 
 
 @dataclass
@@ -147,30 +149,31 @@ def side_by_side(
     reaches = policy.group_reach(session, viewer, round_, group_ids, now, public=public)
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     waiting = policy.waiting_comments(session, viewer, round_, reaches, now, visible=visible)
-    positions = and_(
-        Comment.round_id == round_.id,
-        Comment.status == CommentStatus.ACCEPTED,
-        Comment.hidden_at.is_(None),
-        Comment.stakeholder_group_id.in_(group_ids),
-    )
+    in_cells = and_(Comment.round_id == round_.id, Comment.stakeholder_group_id.in_(group_ids))
     if one:
-        positions = and_(positions, Comment.clause_key == (None if clause_key == "general" else clause_key))
+        in_cells = and_(in_cells, Comment.clause_key == (None if clause_key == "general" else clause_key))
+    accepted = and_(Comment.status == CommentStatus.ACCEPTED, Comment.hidden_at.is_(None))
+    positions = and_(in_cells, accepted)
     shown_here = and_(positions, visible)
+    # Comments on their way (sign-off, moderation) that the viewer reads: their organisation's,
+    # or every one for staff. Not positions yet, but not silence either.
+    pending = and_(visible, Comment.status.in_([CommentStatus.AWAITING_SIGNOFF, CommentStatus.AWAITING_MODERATION]))
     proposes = func.coalesce(func.length(func.trim(Comment.proposed_change)), 0) > 0
 
     # 1. Per clause, group and type: visible positions, those proposing a change, those
-    # supporting the text, and the waiting ones the viewer may count.
+    # supporting the text, the waiting ones the viewer may count, the pending ones they read.
     stats = session.execute(
         select(
             Comment.clause_key,
             Comment.stakeholder_group_id,
             Comment.type,
-            func.count(case((visible, 1))),
-            func.count(case((and_(visible, proposes), 1))),
-            func.count(case((and_(visible, Comment.supports_text.is_(True)), 1))),
+            func.count(case((and_(accepted, visible), 1))),
+            func.count(case((and_(accepted, visible, proposes), 1))),
+            func.count(case((and_(accepted, visible, Comment.supports_text.is_(True)), 1))),
             func.count(case((waiting, 1))),
+            func.count(case((pending, 1))),
         )
-        .where(positions, or_(visible, waiting))
+        .where(in_cells, or_(and_(accepted, or_(visible, waiting)), pending))
         .group_by(Comment.clause_key, Comment.stakeholder_group_id, Comment.type)
     ).all()
     # 2. Per clause, how many different changes are proposed (visible positions).
@@ -207,14 +210,13 @@ def side_by_side(
             Position(comment, disposition, ack, policy.can_read_answer_reason(viewer, comment, phase))
         )
 
-    counts: dict[tuple[str | None, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    counts: dict[tuple[str | None, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     by_type: dict[str | None, dict[CommentType, int]] = defaultdict(lambda: defaultdict(int))
-    for key, group_id, comment_type, n_visible, n_proposing, n_supporting, n_waiting in stats:
+    for key, group_id, comment_type, *numbers in stats:
         total = counts[(key, group_id)]
-        total[0] += n_visible
-        total[1] += n_proposing
-        total[2] += n_supporting
-        total[3] += n_waiting
+        for i, n in enumerate(numbers):
+            total[i] += n
+        n_visible = numbers[0]
         if n_visible:
             by_type[key][CommentType(comment_type)] += n_visible
 
@@ -223,7 +225,7 @@ def side_by_side(
         row_cells = []
         proposing, supporting = set(), set()
         for group in groups:
-            n_visible, n_proposing, n_supporting, n_waiting = counts.get((key, group.id), (0, 0, 0, 0))
+            n_visible, n_proposing, n_supporting, n_waiting, n_pending = counts.get((key, group.id), (0,) * 5)
             reach = reaches[group.id]
             known = reach.reach is policy.Reach.LATER and reach.count_known
             row_cells.append(
@@ -233,6 +235,7 @@ def side_by_side(
                     cells.get((key, group.id), []),
                     n_visible,
                     n_waiting if known or reach.reach is not policy.Reach.LATER else None,
+                    n_pending,
                 )
             )
             if n_proposing:
@@ -246,7 +249,7 @@ def side_by_side(
     rows = []
     if not one or clause_key == "general":
         general = row(None)
-        if one or general.visible or any(c.waiting for c in general.cells):
+        if one or general.visible or any(c.waiting or c.pending for c in general.cells):
             rows.append(general)
     rows += [row(clause) for clause in clauses]
     return SideBySide(groups, rows, reaches)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from consult.comments.models import Comment
+from consult.comments.models import Comment, CommentStatus
 from consult.dispositions import services as dispositions
 from consult.dispositions.models import AcknowledgementKind, DispositionKind
 from consult.drafts.models import Clause, DraftVersion
@@ -165,3 +165,24 @@ def test_a_comment_may_say_the_text_should_stay(app, session, people, login_as):
     comment = fresh(session).scalar(select(Comment).where(Comment.nonce == "k-2"))
     assert comment.supports_text is True
     assert "supports the text as it stands" in client.get(f"/comments/{comment.id}").text
+
+
+def test_comments_on_their_way_are_not_silence(app, session, people, login_as):
+    """A comment waiting for sign-off is not a position yet; its organisation (and staff) read
+    that it is on its way, where the cell would otherwise say "no comment"."""
+    round_ = factories.make_round(session, Phase.OPEN, Preset.OPEN_DIALOGUE, requires_signoff=True)
+    factories.make_comment(session, round_, people["participant:industry"], "k2", status=CommentStatus.AWAITING_SIGNOFF)
+    session.commit()
+    on_its_way = "1 comment you can read is waiting for sign-off or moderation."
+    for viewer, told in (("participant:industry", True), ("moderator", True), ("participant:governments", False)):
+        html = sign_in(app, login_as, session, people, viewer).get(f"/rounds/{round_.id}/matrix").text
+        row = html.split('<tr id="row-k2">')[1].split("</tr>")[0]
+        assert (on_its_way in row) is told, viewer
+        if told:
+            assert "No comment from this group." not in row.split("Industry</p>")[1].split("</td>")[0], viewer
+    html = (
+        sign_in(app, login_as, session, people, "participant:industry")
+        .get(f"/rounds/{round_.id}/matrix?show=uncommented")
+        .text
+    )
+    assert 'id="row-k2"' not in html and 'id="row-k1"' in html
