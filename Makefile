@@ -14,7 +14,7 @@ WAPITI_VERSION := 3.2.3
 BANDIT_VERSION := 1.9.4
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest bench-briefing test-ops scan
+.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest bench-briefing test-ops scan screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ tools/a11y/node_modules/.package-lock.json: tools/a11y/package-lock.json | brows
 ## exported files opened in LibreOffice Calc
 test-browser: setup-dev browser-setup a11y-setup
 	$(BIN)/python -m pytest -q -m "browser or office" $(PYTEST_ARGS)
+
+## screenshots: the side-by-side page at 1280 and 390 px, as a government and an industry
+## participant, on the demo's open and published rounds: PNGs in screenshots/ (not committed)
+screenshots: setup-dev browser-setup
+	$(BIN)/python tools/screenshots.py --full-page
 
 ## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
 bench: setup-dev

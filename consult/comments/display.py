@@ -81,6 +81,7 @@ def comment_html(comment: Comment) -> Markup:
         comment.is_hidden,
         comment.body,
         comment.proposed_change,
+        comment.supports_text,
         comment.submitted_at,
         number_shown(comment),
         comment.line_number,

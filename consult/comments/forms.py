@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from consult import policy
@@ -45,6 +45,7 @@ class CommentForm(BaseForm):
     type = SelectField(_l("Type of comment"), choices=[(t.value, label) for t, label in TYPE_LABELS.items()])
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)])
     proposed_change = TextAreaField(_l("Proposed change (optional)"), validators=[Optional(), Length(max=MAX_BODY)])
+    supports_text = BooleanField(_l("The text should stay as it is (I support it unchanged)"))
     attribution = RadioField(
         _l("Shown to other participants as coming from"),
         choices=[(a.value, label) for a, label in ATTRIBUTION_LABELS.items()],

@@ -51,6 +51,8 @@ class CommentInput:
     clause_ref: str | None = None  # the reference as written, when it says more than the clause
     other_clause_keys: tuple[str, ...] = ()  # further clauses it names (`CommentClause`)
     source_number: str = ""  # the number an imported table gave it
+    # The text should stay as it is (no change wanted); None leaves a stored comment's value.
+    supports_text: bool | None = None
 
 
 def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
@@ -94,6 +96,11 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
     if len(body) > MAX_BODY or len(data.proposed_change) > MAX_BODY:
         raise Invalid(
             _("A comment and its proposed change may each have at most %(n)d characters.", n=MAX_BODY), "body"
+        )
+    if data.supports_text and data.proposed_change.strip():
+        raise Invalid(
+            _("A comment that supports the text as it stands proposes no change: clear one of the two."),
+            "proposed_change",
         )
     if len(data.line_number or "") > MAX_LINE or len(data.paragraph or "") > MAX_PARAGRAPH:
         raise Invalid(
@@ -181,6 +188,7 @@ def save_comment(
         paragraph=(data.paragraph or "") if exact else (data.paragraph or "").strip(),
         clause_ref=data.clause_ref,
         source_number=data.source_number,
+        supports_text=bool(data.supports_text),
         author_id=actor.id,
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
@@ -249,6 +257,8 @@ def update_comment(
         comment.line_number = kept(data.line_number)
     if data.paragraph is not None:
         comment.paragraph = kept(data.paragraph)
+    if data.supports_text is not None:
+        comment.supports_text = data.supports_text
     comment.type, comment.attribution = data.type, data.attribution
     comment.body, comment.proposed_change = kept(data.body), kept(data.proposed_change)
     comment.updated_at = now

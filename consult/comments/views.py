@@ -31,6 +31,7 @@ def _input(form: CommentForm) -> services.CommentInput:
         body=form.body.data or "",
         proposed_change=form.proposed_change.data or "",
         attribution=Attribution(form.attribution.data),
+        supports_text=bool(form.supports_text.data),
         line_number=form.line_number.data or "",
         paragraph=form.paragraph.data or "",
     )
@@ -191,6 +192,7 @@ def edit(comment_id: int):
             type=comment.type.value,
             body=comment.body,
             proposed_change=comment.proposed_change,
+            supports_text=comment.supports_text,
             attribution=comment.attribution.value,
             line_number=comment.line_number,
             paragraph=comment.paragraph,

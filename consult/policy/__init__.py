@@ -5,6 +5,8 @@
 - `visibility`: who sees which comments, rounds and dispositions, as SQL conditions, and the
   audiences (`SUBMITTED`, `ACCEPTED`) and stages they are built from.
 - `attribution`: how much of a comment's authorship a viewer sees.
+- `reach`: how far each group's comments reach a viewer in a round, and which waiting ones
+  they may count (the side-by-side page).
 - `actions`: the steps a person may take on a round or a comment now.
 - `signin`: who must sign in with a second factor, who may have a browser remembered.
 
@@ -36,6 +38,7 @@ from consult.policy.permissions import (
     require,
     roles_with,
 )
+from consult.policy.reach import GroupReach, Reach, group_reach, waiting_comments
 from consult.policy.signin import (
     DEFAULT_SECOND_FACTOR_ROLES,
     may_remember_browser,
@@ -70,6 +73,10 @@ from consult.policy.visibility import (
 
 __all__ = [
     "DEFAULT_SECOND_FACTOR_ROLES",
+    "GroupReach",
+    "Reach",
+    "group_reach",
+    "waiting_comments",
     "may_remember_browser",
     "requires_second_factor",
     "second_factor_roles",

@@ -1,8 +1,8 @@
 """Read models for rounds: the loader every round URL uses, the comment filters and page
-cursor read from a URL, the round page and the side-by-side matrix.
+cursor read from a URL, and the round page (the side-by-side page: `sidebyside.py`).
 
 Every query here filters comments with `policy.visible_comments`: the pages, counts and the
-matrix see exactly what the viewer may see. Each function runs a fixed number of statements,
+side-by-side page see exactly what the viewer may see. Each function runs a fixed number of statements,
 whatever the number of comments. Nothing here raises an HTTP error: a round the viewer may not
 see is `NotFound`, a malformed cursor `Invalid`, which `consult/web.py` answers as it answers a
 missing page or a bad request.
@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.auth.queries import stakeholder_groups
-from consult.comments.models import Comment, CommentStatus, CommentType
+from consult.comments.models import Comment, CommentType
 from consult.drafts.models import Clause
 from consult.errors import Invalid, NotFound
 from consult.rounds.models import Round
@@ -158,86 +158,3 @@ def round_page(
     if groups is None:
         groups = stakeholder_groups(session)
     return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
-
-
-# --- The side-by-side matrix ----------------------------------------------------------------
-
-CELL_LIMIT = 3
-
-
-@dataclass
-class MatrixRow:
-    clause: Clause | None  # None: general comments
-    cells: dict[int, list[Comment]]
-    counts: dict[int, int]
-    divergent: bool
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def matrix(
-    session: Session, round_: Round, viewer: Any, now: datetime
-) -> tuple[list[StakeholderGroup], list[MatrixRow]]:
-    """Clauses × stakeholder groups: each cell the newest visible positions (accepted comments)
-    of that group on that clause, at most CELL_LIMIT, with the cell's full count."""
-    groups = stakeholder_groups(session)
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
-    positions = and_(
-        Comment.round_id == round_.id,
-        Comment.status == CommentStatus.ACCEPTED,
-        Comment.hidden_at.is_(None),
-        policy.comment_visibility_in_round(session, viewer, round_, now),
-    )
-    stats = session.execute(
-        select(
-            Comment.clause_key,
-            Comment.stakeholder_group_id,
-            func.count(Comment.id),
-            func.count(func.distinct(func.nullif(Comment.proposed_change, ""))),
-        )
-        .where(positions)
-        .group_by(Comment.clause_key, Comment.stakeholder_group_id)
-    ).all()
-    ranked = (
-        select(
-            Comment.id.label("id"),
-            func.row_number()
-            .over(partition_by=(Comment.clause_key, Comment.stakeholder_group_id), order_by=Comment.id.desc())
-            .label("rank"),
-        )
-        .where(positions)
-        .subquery()
-    )
-    shown = list(
-        session.scalars(
-            with_people(
-                select(Comment).join(ranked, ranked.c.id == Comment.id).where(ranked.c.rank <= CELL_LIMIT)
-            ).order_by(Comment.id.desc())
-        ).unique()
-    )
-    cells: dict[str | None, dict[int, list[Comment]]] = defaultdict(lambda: defaultdict(list))
-    for comment in shown:
-        cells[comment.clause_key][comment.stakeholder_group_id].append(comment)
-    counts: dict[str | None, dict[int, int]] = defaultdict(dict)
-    proposals: dict[str | None, dict[int, int]] = defaultdict(dict)
-    for key, group_id, n, n_proposals in stats:
-        counts[key][group_id] = n
-        proposals[key][group_id] = n_proposals
-    rows = []
-    for clause in [None, *clauses]:
-        key = clause.key if clause else None
-        if clause is None and not counts.get(None):
-            continue
-        rows.append(
-            MatrixRow(clause, dict(cells.get(key, {})), counts.get(key, {}), _divergent(proposals.get(key, {})))
-        )
-    return groups, rows
-
-
-def _divergent(proposals_by_group: dict[int, int]) -> bool:
-    """Groups diverge on a clause when two or more groups propose changes to it."""
-    return sum(1 for n in proposals_by_group.values() if n > 0) >= 2

@@ -128,6 +128,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     # 409: the step was allowed but the round is not in the phase it needs.
     ("rounds.detail", "GET"):                  (404,    200,   200,    200,    200,    200),
     ("rounds.matrix_view", "GET"):             (404,    200,   200,    200,    200,    200),
+    ("rounds.clause_view", "GET"):             (404,    200,   200,    200,    200,    200),
     ("rounds.create", "GET"):                  (LOGIN,  403,   403,    403,    200,    403),
     ("rounds.create", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("rounds.settings", "GET"):                (LOGIN,  403,   403,    200,    200,    403),
@@ -378,6 +379,26 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
     ),
     ("rounds.matrix_view", "GET", "a published round of a consultation that is not public"): (
         {"round_id": "published round of a hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.clause_view", "GET", "a published round, results public"): (
+        {"round_id": "published round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a published round, results not public"): (
+        {"round_id": "published round, results not public"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a clause the round's version does not have"): (
+        {"clause_key": "k99"}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("rounds.clause_view", "GET", "the general comments"): (
+        {"clause_key": "general"}, {},
         (404, 200, 200, 200, 200, 200),
     ),
     ("rounds.settings", "GET", "a round being prepared (draft)"): (

@@ -78,6 +78,7 @@ class World:
             "draft_id": self.draft_id,
             "version_id": self.version_id,
             "round_id": self.round_id,
+            "clause_key": "k1",
             "comment_id": self.comment_id,
             "report_id": self.report_id,
             "disposition_id": self.disposition_id,

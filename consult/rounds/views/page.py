@@ -1,5 +1,5 @@
 """Reading a round: the round page (the draft text with each clause's visible comments, the
-filters, the comment form where asked for; cached in memory) and the side-by-side matrix."""
+filters, the comment form where asked for; cached in memory)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from consult.rounds.forms import DeadlineForm, ReasonForm
 from consult.rounds.queries import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    matrix,
     parse_after,
     parse_filters,
     round_page,
@@ -132,24 +131,3 @@ def _clause_labels(page) -> dict[str | None, tuple[str, str]]:
         count = ngettext("%(num)d comment you can see", "%(num)d comments you can see", n) % {"num": n}
         labels[key] = (count, comment_on % {"what": what})
     return labels
-
-
-@bp.route("/rounds/<int:round_id>/matrix")
-def matrix_view(round_id: int):
-    """Side by side: clauses as rows, stakeholder groups as columns, visible positions in cells."""
-    db = get_session()
-    round_ = visible_round(db, current_user, round_id)
-    groups, rows = matrix(db, round_, current_user, utcnow())
-    show = request.args.get("show", "all")
-    if show == "divergent":
-        rows = [r for r in rows if r.divergent]
-    elif show == "uncommented":
-        rows = [r for r in rows if r.total == 0]
-    return render_template(
-        "rounds/matrix.html",
-        round=round_,
-        groups=groups,
-        rows=rows,
-        show=show,
-        consultation=db.get(Consultation, round_.consultation_id),
-    )
