@@ -137,8 +137,9 @@ format: setup-dev
 	$(BIN)/ruff check --fix .
 
 ## messages: extract translatable strings, update every catalogue under consult/translations, compile
+## (--ignore-dirs without pybabel's default "_*", which skipped templates/_macros/)
 messages: setup-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output --project consult .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output --project consult --ignore-dirs '.* __pycache__ node_modules' .
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d consult/translations --statistics
 
