@@ -46,6 +46,7 @@ STOPWORDS = {
 SKIPPED_TAGS = {"script", "style", "code", "pre", "textarea"}
 ATTRIBUTES = {"placeholder", "aria-label", "title", "alt", "aria-description"}
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“]*“|\"[^\"]*\"")
 
 
 class TextParser(HTMLParser):
@@ -126,7 +127,8 @@ def english_in(page: str, messages: set[str], corpus: str, names: re.Pattern) ->
         text = normal(raw)
         if not WORD.search(text) or text in ALLOWED_TEXT or text in corpus:
             continue
-        words = {w.lower() for w in WORD.findall(names.sub(" ", text))}
+        # Quoted words are examples of what a person types or a file holds ("Duplicate of US 021").
+        words = {w.lower() for w in WORD.findall(QUOTED.sub(" ", names.sub(" ", text)))}
         if text in messages or text.rstrip(".:") in messages or len(words & STOPWORDS) >= 2:
             found.append(text)
     return found
