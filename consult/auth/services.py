@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import available_timezones
 
-import flask_babel
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
@@ -277,6 +276,4 @@ def choose_language(session: Session, *, user: User, locale: str) -> None:
     """The language of a person's pages and emails."""
     if i18n.known(locale) is None:
         raise Invalid(_("Choose a language from the list."), field="locale")
-    if user.locale != locale:
-        user.locale = locale
-        flask_babel.refresh()  # the rest of this request (its flash message) speaks it too
+    user.locale = locale

@@ -123,6 +123,7 @@ def test_the_account_setting_beats_the_cookie_and_is_on_the_account_page(session
     assert user.locale == "ru"
     page = client.get("/account")
     assert page_language(page) == ("ru", "ltr")
+    assert "Профиль сохранен." in page.get_data(as_text=True)  # the message speaks the new language
     assert re.search(r'<option selected value="ru"|<option value="ru" selected', page.get_data(as_text=True))
 
 
@@ -188,10 +189,8 @@ def test_plurals_follow_each_languages_rules(app):
             forms = {n: ngettext("%(num)d comment signed off.", "%(num)d comments signed off.", n) for n in (1, 3, 5)}
         assert len(set(forms.values())) == 3
         with force_locale("ar"):
-            forms = {
-                n: ngettext("%(num)d comment signed off.", "%(num)d comments signed off.", n)
-                for n in (0, 1, 2, 3, 11, 100)
-            }
+            forms = {n: ngettext("%(num)d comment", "%(num)d comments", n) for n in (0, 1, 2, 3, 11, 100)}
+        assert forms[1] == "تعليق واحد" and forms[2] == "تعليقان" and forms[11] == "11 تعليقًا"
         assert len({re.sub(r"\d+", "N", text) for text in forms.values()}) >= 5
 
 

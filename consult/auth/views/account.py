@@ -4,7 +4,7 @@ password)."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -156,6 +156,7 @@ def update_profile():
             form[exc.field or "timezone"].errors.append(str(exc))
         else:
             db.commit()
+            refresh()  # the message below speaks the language just chosen
             flash_ok(_("Your profile is saved."))
             return redirect(url_for("auth.account"))
     return _account_page(form, PasswordChangeForm(), 400)
