@@ -20,10 +20,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Debian libraries WeasyPrint (the briefing PDF) needs, and the fonts of the six UN languages
-# (Noto for Arabic and Chinese); installed when missing and we are root.
+# (Noto for Arabic and Chinese); installed when missing and we are root. Checked again whenever
+# this Makefile changes, so a package added here reaches existing checkouts too.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 
-$(VENV)/.system: | $(BIN)/python
+$(VENV)/.system: Makefile | $(BIN)/python
 	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
