@@ -306,12 +306,10 @@ def digest_content_for(session: Session, digest: Digest, viewer: Any) -> DigestC
     since the consultation's previous digest, and those that became visible because a round
     closed or was published since then (a late window over the rounds whose stage moved)."""
     viewer = policy.as_viewer(viewer)
-    previous = session.scalar(
-        select(Digest.stage_ranks)
-        .where(Digest.consultation_id == digest.consultation_id, Digest.id < (digest.id or 2**62))
-        .order_by(Digest.id.desc())
-        .limit(1)
-    )
+    earlier = select(Digest.stage_ranks).where(Digest.consultation_id == digest.consultation_id)
+    if digest.id is not None:  # a draft (the composer's preview) has no id: every digest is earlier
+        earlier = earlier.where(Digest.id < digest.id)  # (2**62 overflowed PostgreSQL's integer)
+    previous = session.scalar(earlier.order_by(Digest.id.desc()).limit(1))
     late = None
     if previous is not None:  # None: a first digest (it covers every key), or one made before ranks were kept
         then = {int(r): rank for r, rank in previous.items()}
