@@ -121,7 +121,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "consult" / "translations")
-    LANGUAGES = ("en",)
+    # The six UN languages, in the switcher's order (English is the default, above).
+    LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+    LANGUAGE_COOKIE = "consult_language"
 
     # Forms and uploads.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("auth.second_factor_passkey", "POST"):    (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     ("auth.passkey_login", "POST"):            (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     ("auth.cancel_sign_in", "POST"):           (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.set_language", "POST"):             (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     # One's own second factors and sessions; the subject's passkey, session and remembered
     # browser are nobody else's business (404).
     ("auth.security", "GET"):                  (LOGIN,  200,   200,    200,    200,    200),
