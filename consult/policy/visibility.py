@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, or_, select, true
+from sqlalchemy import and_, case, exists, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Attribution, Comment, CommentStatus
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.dispositions.models import Disposition
@@ -141,6 +141,24 @@ def comment_visibility(user: Any, now: datetime | None = None) -> Any:
 def visible_comments(stmt: Any, user: Any, now: datetime | None = None) -> Any:
     """Filter a select over Comment to what `user` may see at `now`."""
     return stmt.where(comment_visibility(user, now))
+
+
+def authored_beyond_class(user: Any, now: datetime | None = None) -> Any:
+    """The SQL condition on Comment for the viewer's own comments that someone of their class
+    who wrote nothing (`Viewer.class_member`) does not see, or sees under another byline: their
+    drafts, withdrawn, hidden or returned comments. Where the viewer has none in a round, they
+    see its comments exactly as their class does, and the round page serves them what it
+    rendered for the class (`rounds/sections.py`)."""
+    viewer = as_viewer(user)
+    visibility = viewer.visibility_class
+    if viewer.id is None or not visibility.signed_in or visibility.sees_all:
+        return false()  # staff read submitted comments, their own as anyone's
+    if visibility.organisation_id is not None:  # colleagues see the person behind the byline
+        same_byline = Comment.organisation_id == visibility.organisation_id
+    else:
+        same_byline = Comment.attribution == Attribution.PERSON
+    seen_by_class = and_(comment_visibility(viewer.class_member(), now), same_byline)
+    return and_(Comment.author_id == viewer.id, not_(seen_by_class))
 
 
 def comment_visibility_in_round(session: Session, user: Any, round_: Round, now: datetime | None = None) -> Any:

@@ -123,7 +123,7 @@ class SectionRevision(Base):
 
     __tablename__ = "section_revision"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
     section: Mapped[str] = mapped_column(String(32), primary_key=True)
     revision: Mapped[int] = mapped_column(server_default="0")
 

@@ -127,12 +127,14 @@ def round_page(
     size: int,
     now: datetime,
     groups: list[StakeholderGroup] | None = None,
+    clauses: list[Any] | None = None,
 ) -> RoundPage:
     """The clauses of the round's version and one page of visible comments in document order
-    (`groups`: the stakeholder groups for the filter, if the caller has read them already)."""
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    (`groups`, `clauses`: the stakeholder groups and the clauses, if the caller has read them)."""
+    if clauses is None:
+        clauses = list(
+            session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+        )
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 

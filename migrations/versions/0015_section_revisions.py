@@ -29,17 +29,23 @@ TRIGGERS = ["comment_bumps_section_ins", "comment_bumps_section_upd", "comment_b
 
 _ROUND = {"ins": ["NEW"], "upd": ["OLD", "NEW"], "del": ["OLD"]}
 _EVENT = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
-_BUMP_SECTION = (
+# The section a row enters is created if new; the one it leaves exists (made by its insert,
+# or by this migration for the comments before it).
+_ENTER_SECTION = (
     "INSERT INTO section_revision (round_id, section, revision) "
     "VALUES ({row}.round_id, coalesce({row}.clause_key, ''), 1) "
     "ON CONFLICT (round_id, section) DO UPDATE SET revision = section_revision.revision + 1"
+)
+_LEAVE_SECTION = (
+    "UPDATE section_revision SET revision = revision + 1 "
+    "WHERE round_id = {row}.round_id AND section = coalesce({row}.clause_key, '')"
 )
 
 
 def _bump_round(rows: list[str], comment_revision: bool) -> str:
     condition = " OR ".join(f"id = {row}.round_id" for row in rows)
     also = ", comment_revision = comment_revision + 1" if comment_revision else ""
-    return f"UPDATE round SET revision = revision + 1{also} WHERE {condition}"
+    return f"UPDATE round SET revision = revision + 1{also} WHERE {condition}"  # noqa: S608 (constant SQL)
 
 
 def _create(comment_revision: bool) -> None:
@@ -57,7 +63,7 @@ def _create(comment_revision: bool) -> None:
             op.execute(f"CREATE TRIGGER {function} AFTER {_EVENT[name]} ON comment BEGIN {bump}; END")
         if not comment_revision:
             continue
-        sections = "; ".join(_BUMP_SECTION.format(row=row) for row in rows)
+        sections = "; ".join((_LEAVE_SECTION if row == "OLD" else _ENTER_SECTION).format(row=row) for row in rows)
         function = f"comment_bumps_section_{name}"
         if postgresql:
             op.execute(
@@ -79,8 +85,14 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("section", sa.String(length=32), nullable=False),
         sa.Column("revision", sa.Integer(), server_default="0", nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["round.id"], name=op.f("fk_section_revision_round_id_round")),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["round.id"], name=op.f("fk_section_revision_round_id_round"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("round_id", "section", name=op.f("pk_section_revision")),
+    )
+    op.execute(
+        "INSERT INTO section_revision (round_id, section, revision) "
+        "SELECT DISTINCT round_id, coalesce(clause_key, ''), 1 FROM comment"
     )
     _create(comment_revision=True)
 

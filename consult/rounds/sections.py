@@ -1,0 +1,305 @@
+"""The round page's comments part, put together from pieces cached on what each one shows.
+
+In the hour before a deadline hundreds of people reload one round while comments keep coming.
+A cache per person helps only that person's reloads, and a cache of the whole part is undone
+by every comment. So the part is cut where the data is cut:
+
+- **the frame**: the clauses, the stakeholder groups and the filter form, keyed on the round's
+  `frame_revision` (everything but its comments, migration 0015);
+- **one section per clause** (and one for the general comments), keyed on that section's own
+  revision (`SectionRevision`, moved by triggers on every comment write), the viewer's
+  visibility class, and how many of the page's comments are left for it (its *budget*: a page
+  shows the first `size` comments in document order, so a section shows what the sections
+  before it left over). A new comment on clause 4 renders clause 4's section again, once per
+  class, and nothing else; when it lands before the page's end it moves the budgets after it,
+  and those sections are rendered again too.
+- **the pager**, from the last section that showed a comment.
+
+Who it is rendered for: the viewer's class (`Viewer.class_member()`) unless the viewer wrote
+comments in the round that the class does not see as they do (drafts, withdrawn, returned,
+hidden: `policy.authored_beyond_class`); then for the viewer alone, keyed on their id. One
+statement reads the sections' revisions and that test together. When any piece is missing,
+the round page's queries (`rounds.queries.round_page`) run once for the class and every missing
+piece is rendered from their rows; the pieces read from memory are used only where they agree
+with them, so a response never mixes two moments.
+
+Pages after the first (`after=`) and pages with the comment form open are put together from
+the same pieces, rendered afresh (the form carries the session's token; a later page's
+budgets depend on the cursor), the former cached whole on the round's `revision`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import get_template_attribute, render_template, url_for
+from flask_babel import get_locale, get_timezone, get_translations
+from markupsafe import Markup
+from sqlalchemy import exists, false, literal, select, true, union_all
+from sqlalchemy.orm import Session
+
+from consult import policy
+from consult.auth.queries import stakeholder_groups
+from consult.comments.display import comment_html
+from consult.comments.forms import TYPE_LABELS, comment_form_maker
+from consult.comments.models import Comment, CommentType
+from consult.drafts.models import Clause
+from consult.pagecache import page_cache, section_cache
+from consult.rounds.models import Phase, Round, SectionRevision
+from consult.rounds.queries import CommentFilters, parse_filters, round_page
+
+TEMPLATE = "rounds/_sections.html"
+GENERAL = ""  # the general comments' section in `section_revision`
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseText:
+    key: str
+    number: str
+    heading: str
+    body_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupName:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What the page shows around its comments that only the round's frame revision moves."""
+
+    clauses: tuple[ClauseText, ...]
+    groups: tuple[GroupName, ...]
+
+
+@dataclass(slots=True)
+class SectionEntry:
+    """One section for one class at one revision: its count, and its HTML per budget with the
+    position of the last comment shown (`(clause_position, id)`, for the pager)."""
+
+    count: int
+    rendered: dict[int, tuple[Markup, tuple[int, int] | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    html: Markup
+    total: int
+    comment_on: str
+
+
+def frame(session: Session, round_: Round) -> Frame:
+    """The round's clauses and the stakeholder groups, read once per frame revision."""
+
+    key = ("frame", round_.id, round_.created_at, round_.version_id, round_.frame_revision)
+    return section_cache().get_or_make(key, lambda: _read_frame(session, round_))
+
+
+def section_state(session: Session, round_: Round, viewer: policy.Viewer, now: datetime) -> tuple[dict[str, int], bool]:
+    """Each section's revision, and whether the viewer wrote comments in the round that their
+    class does not see as they do (one statement)."""
+    beyond = policy.authored_beyond_class(viewer, now)
+    revisions = select(SectionRevision.section, SectionRevision.revision, literal(False)).where(
+        SectionRevision.round_id == round_.id
+    )
+    if beyond is false():
+        stmt = revisions
+    else:
+        own = exists(select(Comment.id).where(Comment.round_id == round_.id, beyond))
+        stmt = union_all(revisions, select(literal(GENERAL), literal(0), true()).where(own))
+    found: dict[str, int] = {}
+    private = False
+    for section, revision, is_private in session.execute(stmt):
+        if is_private:
+            private = True
+        else:
+            found[section] = revision
+    return found, private
+
+
+def comments_part(
+    session: Session,
+    round_: Round,
+    viewer: policy.Viewer,
+    now: datetime,
+    args: Any,
+    *,
+    phase: Phase,
+    can_comment: bool,
+    size: int,
+    after: tuple[int, int] | None,
+    comment_on: str,
+) -> Part:
+    """The comments part of the round page for `viewer` (see the module's docstring)."""
+    the_frame = frame(session, round_)
+    filters = parse_filters(args, list(the_frame.groups))
+    on = comment_on if comment_on == "general" or comment_on in {c.key for c in the_frame.clauses} else ""
+    revisions, private = section_state(session, round_, viewer, now)
+    cache = section_cache() if section_cache().max_entries > 0 and not on else None
+    # Rendered for the class where it is shared; with nothing to share (the cache off, or the
+    # viewer's own comments in it) for the person, through their own visibility: the reference
+    # the cache tests compare the shared pieces with.
+    who = viewer.class_member() if cache is not None and not private else viewer
+    context = (
+        round_.id,
+        round_.created_at,
+        round_.frame_revision,
+        phase,
+        can_comment,
+        viewer.cache_key if private else viewer.visibility_class,
+        str(get_locale()),
+        str(get_timezone()),
+        filters.type,
+        filters.group_id,
+        filters.clause_key,
+        filters.general_only,
+        size,
+    )
+    if after is not None:
+        whole = (*context, "after", after, round_.revision)
+        cache_ = page_cache() if not on else None
+        make = lambda: _assemble(session, round_, who, now, the_frame, filters, size, after, on, can_comment, None, ())  # noqa: E731
+        return cache_.get_or_make(whole, make) if cache_ is not None else make()
+    return _assemble(
+        session, round_, who, now, the_frame, filters, size, None, on, can_comment, cache, context, revisions
+    )
+
+
+def _read_frame(session: Session, round_: Round) -> Frame:
+    clauses = session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+    return Frame(
+        tuple(ClauseText(c.key, c.number, c.heading, c.body_html) for c in clauses),
+        tuple(GroupName(g.id, g.name) for g in stakeholder_groups(session)),
+    )
+
+
+def _assemble(
+    session: Session,
+    round_: Round,
+    who: policy.Viewer,
+    now: datetime,
+    the_frame: Frame,
+    filters: CommentFilters,
+    size: int,
+    after: tuple[int, int] | None,
+    on: str,
+    can_comment: bool,
+    cache: Any,
+    context: tuple,
+    revisions: dict[str, int] | None = None,
+) -> Part:
+    sections: list[ClauseText | None] = [None, *the_frame.clauses]
+    n = len(sections)
+    keys: list[tuple] = []
+    entries: list[SectionEntry | None] = [None] * n
+    if cache is not None:
+        keys = [
+            (*context, GENERAL if s is None else s.key, (revisions or {}).get(GENERAL if s is None else s.key, 0))
+            for s in sections
+        ]
+        entries = [cache.get(k) for k in keys]
+
+    page = None
+    counts: list[int] | None = None
+    if cache is not None and after is None and all(e is not None for e in entries):
+        counts = [e.count for e in entries]  # type: ignore[union-attr]
+        budgets = _budgets(counts, size)
+        if not all(b in e.rendered for b, e in zip(budgets, entries, strict=True)):  # type: ignore[union-attr]
+            counts = None
+    if counts is None:
+        page = round_page(
+            session, round_, who, filters, after, size, now, list(the_frame.groups), list(the_frame.clauses)
+        )
+        counts = [page.counts.get(None if s is None else s.key, 0) for s in sections]
+        budgets = _budgets(counts, size)
+        # A piece read from memory is used only where it agrees with this moment's rows.
+        entries = [e if e is not None and e.count == counts[i] else None for i, e in enumerate(entries)]
+
+    section_macro = get_template_attribute(TEMPLATE, "section")
+    labels = _Labels()
+    links = _links(round_, filters)
+    form_maker = comment_form_maker(session, round_) if on else None
+    parts: list[str] = [_filters_html(cache, context, the_frame, filters, size)]
+    last: tuple[int, int] | None = None
+    for i, clause in enumerate(sections):
+        entry = entries[i]
+        fresh = entry is None
+        if entry is None:
+            entry = SectionEntry(counts[i])
+        budget = budgets[i]
+        rendered = entry.rendered.get(budget)
+        if rendered is None:
+            key = None if clause is None else clause.key
+            comments = page.comments_by_clause.get(key, []) if page is not None else []
+            form = None
+            if form_maker is not None and on == ("general" if clause is None else clause.key):
+                form = Markup(render_template("comments/_form_fields.html", form=form_maker(key), round=round_))  # noqa: S704  # nosec B704
+            count_label, comment_label = labels(clause, counts[i])
+            html = section_macro(
+                clause, count_label, comment_label, counts[i], comments, links, filters, can_comment, form, comment_html
+            )
+            shown = (comments[-1].clause_position, comments[-1].id) if comments else None
+            rendered = (Markup(html), shown)  # noqa: S704 (a rendered, autoescaped macro)  # nosec B704
+            entry.rendered[budget] = rendered
+            if cache is not None and fresh:
+                cache.put(keys[i], entry)
+        parts.append(rendered[0])
+        if rendered[1] is not None:
+            last = rendered[1]
+    total = sum(counts)
+    if page is not None:
+        next_after = page.next_after
+    else:
+        next_after = f"{last[0]}.{last[1]}" if total > size and last is not None else None
+    if next_after:
+        pager = get_template_attribute(TEMPLATE, "pager")
+        parts.append(pager(round_.id, next_after, size, filters.as_args()))
+    return Part(Markup("".join(parts)), total, on)  # noqa: S704 (rendered pieces)  # nosec B704
+
+
+def _budgets(counts: list[int], size: int) -> list[int]:
+    """How many of the page's `size` comments are left for each section in document order."""
+    budgets, left = [], size
+    for n in counts:
+        budgets.append(left)
+        left = max(0, left - n)
+    return budgets
+
+
+class _Labels:
+    """Each section's "n comments you can see" and "Comment on ..." texts (through the template's
+    gettext they cost more than the rest of the section)."""
+
+    def __init__(self) -> None:
+        translations = get_translations()
+        self.ngettext, gettext = translations.ngettext, translations.gettext
+        self.comment_on = gettext("Comment on %(what)s")
+        self.whole = gettext("the whole text")
+
+    def __call__(self, clause: ClauseText | None, n: int) -> tuple[str, str]:
+        count = self.ngettext("%(num)d comment you can see", "%(num)d comments you can see", n) % {"num": n}
+        return count, self.comment_on % {"what": self.whole if clause is None else clause.number}
+
+
+def _links(round_: Round, filters: CommentFilters) -> dict[str, str]:
+    here = url_for("rounds.detail", round_id=round_.id, **filters.as_args())
+    return {
+        "here": here,
+        "here_sep": "&" if "?" in here else "?",
+        "round_url": url_for("rounds.detail", round_id=round_.id),
+        "only_this_clause": get_translations().gettext("only this clause"),
+    }
+
+
+def _filters_html(cache: Any, context: tuple, the_frame: Frame, filters: CommentFilters, size: int) -> Markup:
+    def render() -> Markup:
+        form = get_template_attribute(TEMPLATE, "filters_form")
+        return Markup(form(the_frame, filters, size, list(CommentType), TYPE_LABELS))  # noqa: S704  # nosec B704
+
+    if cache is None:
+        return render()
+    return cache.get_or_make((*context, "filters"), render)
