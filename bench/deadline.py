@@ -72,7 +72,15 @@ def build(url: str, secret: str) -> dict:
     from consult.rounds.models import Phase, Preset
     from tests import factories
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8192,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     rng = random.Random(15)
     with app.test_request_context():

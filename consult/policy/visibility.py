@@ -153,12 +153,25 @@ def authored_beyond_class(user: Any, now: datetime | None = None) -> Any:
     visibility = viewer.visibility_class
     if viewer.id is None or not visibility.signed_in or visibility.sees_all:
         return false()  # staff read submitted comments, their own as anyone's
-    if visibility.organisation_id is not None:  # colleagues see the person behind the byline
-        same_byline = Comment.organisation_id == visibility.organisation_id
-    else:
-        same_byline = Comment.attribution == Attribution.PERSON
-    seen_by_class = and_(comment_visibility(viewer.class_member(), now), same_byline)
-    return and_(Comment.author_id == viewer.id, not_(seen_by_class))
+    own = Comment.author_id == viewer.id
+    if visibility.organisation_id is not None:
+        # A colleague sees the person behind the byline of the organisation's comments, so the
+        # class sees one of them as its author does exactly when it is the organisation's and
+        # colleagues may read it (`_readable`: submitted, not hidden; the rule's branch adds
+        # nothing for the organisation's own, which it reads already). Written out: this runs
+        # on every view of the round page.
+        return and_(
+            own,
+            not_(
+                and_(
+                    Comment.organisation_id == visibility.organisation_id,
+                    Comment.status.in_(SUBMITTED),
+                    Comment.hidden_at.is_(None),
+                )
+            ),
+        )
+    seen_by_class = and_(comment_visibility(viewer.class_member(), now), Comment.attribution == Attribution.PERSON)
+    return and_(own, not_(seen_by_class))
 
 
 def comment_visibility_in_round(session: Session, user: Any, round_: Round, now: datetime | None = None) -> Any:

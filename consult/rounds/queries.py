@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
@@ -243,3 +243,54 @@ def matrix(
 def _divergent(proposals_by_group: dict[int, int]) -> bool:
     """Groups diverge on a clause when two or more groups propose changes to it."""
     return sum(1 for n in proposals_by_group.values() if n > 0) >= 2
+
+
+# --- The round page's sections, read one by one (rounds/sections.py) -------------------------
+
+
+def _in_sections(keys: list[str | None]) -> Any:
+    named = [k for k in keys if k is not None]
+    terms = [Comment.clause_key.in_(named)] if named else []
+    if None in keys:
+        terms.append(Comment.clause_key.is_(None))
+    return or_(*terms)
+
+
+def section_counts(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, keys: list[str | None]
+) -> dict[str | None, int]:
+    """The visible comments of the named sections (None: the general comments), counted from
+    the covering index (one statement)."""
+    stmt = filters.apply(
+        select(Comment.clause_key, func.count(Comment.id))
+        .where(Comment.round_id == round_.id, visible, _in_sections(keys))
+        .group_by(Comment.clause_key)
+    )
+    return {key: n for key, n in session.execute(stmt)}
+
+
+def section_rows(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, budgets: dict[str | None, int]
+) -> dict[str | None, list[Comment]]:
+    """The first comments of each named section in document order, as many as its budget
+    allows (one statement: a window numbers each section's rows)."""
+    keys = list(budgets)
+    ranked = (
+        filters.apply(
+            select(
+                Comment.id.label("id"),
+                func.row_number().over(partition_by=Comment.clause_key, order_by=Comment.id).label("rank"),
+                Comment.clause_key.label("section"),
+            ).where(Comment.round_id == round_.id, visible, _in_sections(keys))
+        )
+    ).subquery()
+    general = budgets.get(None, 0)
+    named = {k: b for k, b in budgets.items() if k is not None}
+    limit = case(named, value=ranked.c.section, else_=general) if named else general
+    stmt = with_people(select(Comment).join(ranked, ranked.c.id == Comment.id).where(ranked.c.rank <= limit)).order_by(
+        Comment.clause_position, Comment.id
+    )
+    found: dict[str | None, list[Comment]] = defaultdict(list)
+    for comment in session.scalars(stmt).unique():
+        found[comment.clause_key].append(comment)
+    return found

@@ -48,7 +48,7 @@ from consult.comments.models import Comment, CommentType
 from consult.drafts.models import Clause
 from consult.pagecache import page_cache, section_cache
 from consult.rounds.models import Phase, Round, SectionRevision
-from consult.rounds.queries import CommentFilters, parse_filters, round_page
+from consult.rounds.queries import CommentFilters, parse_filters, round_page, section_counts, section_rows
 
 TEMPLATE = "rounds/_sections.html"
 GENERAL = ""  # the general comments' section in `section_revision`
@@ -193,31 +193,45 @@ def _assemble(
     revisions: dict[str, int] | None = None,
 ) -> Part:
     sections: list[ClauseText | None] = [None, *the_frame.clauses]
-    n = len(sections)
+    names = [None if s is None else s.key for s in sections]
     keys: list[tuple] = []
-    entries: list[SectionEntry | None] = [None] * n
-    if cache is not None:
-        keys = [
-            (*context, GENERAL if s is None else s.key, (revisions or {}).get(GENERAL if s is None else s.key, 0))
-            for s in sections
-        ]
-        entries = [cache.get(k) for k in keys]
-
+    rows: dict[str | None, list[Comment]] = {}
     page = None
-    counts: list[int] | None = None
-    if cache is not None and after is None and all(e is not None for e in entries):
-        counts = [e.count for e in entries]  # type: ignore[union-attr]
-        budgets = _budgets(counts, size)
-        if not all(b in e.rendered for b, e in zip(budgets, entries, strict=True)):  # type: ignore[union-attr]
-            counts = None
-    if counts is None:
+    if cache is None or after is not None:
+        # Nothing shared: the round page's own queries, every section rendered.
         page = round_page(
             session, round_, who, filters, after, size, now, list(the_frame.groups), list(the_frame.clauses)
         )
-        counts = [page.counts.get(None if s is None else s.key, 0) for s in sections]
+        entries = [SectionEntry(page.counts.get(name, 0)) for name in names]
+        counts = [e.count for e in entries]
+        budgets = [size] * len(sections) if after is not None else _budgets(counts, size)
+        rows = page.comments_by_clause
+    else:
+        keys = [(*context, name or GENERAL, (revisions or {}).get(name or GENERAL, 0)) for name in names]
+        cached = [cache.get(k) for k in keys]
+        visible = None
+        found: dict[str | None, int] = {}
+        missing = [name for name, e in zip(names, cached, strict=True) if e is None]
+        if missing:  # counted afresh: only the sections whose revision moved
+            visible = policy.comment_visibility_in_round(session, who, round_, now)
+            found = section_counts(session, round_, visible, filters, missing)
+        entries = [
+            e if e is not None else SectionEntry(found.get(name, 0)) for name, e in zip(names, cached, strict=True)
+        ]
+        for key, entry, e in zip(keys, entries, cached, strict=True):
+            if e is None:
+                cache.put(key, entry)
+        counts = [e.count for e in entries]
         budgets = _budgets(counts, size)
-        # A piece read from memory is used only where it agrees with this moment's rows.
-        entries = [e if e is not None and e.count == counts[i] else None for i, e in enumerate(entries)]
+        wanted = {
+            name: min(budget, entry.count)
+            for name, entry, budget in zip(names, entries, budgets, strict=True)
+            if budget not in entry.rendered and budget > 0 and entry.count > 0
+        }
+        if wanted:  # the comments of the sections to render that the page's budget reaches
+            if visible is None:
+                visible = policy.comment_visibility_in_round(session, who, round_, now)
+            rows = section_rows(session, round_, visible, filters, wanted)
 
     section_macro = get_template_attribute(TEMPLATE, "section")
     labels = _Labels()
@@ -225,28 +239,30 @@ def _assemble(
     form_maker = comment_form_maker(session, round_) if on else None
     parts: list[str] = [_filters_html(cache, context, the_frame, filters, size)]
     last: tuple[int, int] | None = None
-    for i, clause in enumerate(sections):
-        entry = entries[i]
-        fresh = entry is None
-        if entry is None:
-            entry = SectionEntry(counts[i])
-        budget = budgets[i]
+    for clause, name, entry, budget in zip(sections, names, entries, budgets, strict=True):
         rendered = entry.rendered.get(budget)
         if rendered is None:
-            key = None if clause is None else clause.key
-            comments = page.comments_by_clause.get(key, []) if page is not None else []
+            comments = rows.get(name, [])[:budget] if budget else []
             form = None
-            if form_maker is not None and on == ("general" if clause is None else clause.key):
-                form = Markup(render_template("comments/_form_fields.html", form=form_maker(key), round=round_))  # noqa: S704  # nosec B704
-            count_label, comment_label = labels(clause, counts[i])
+            if form_maker is not None and on == (name or "general"):
+                form = Markup(render_template("comments/_form_fields.html", form=form_maker(name), round=round_))  # noqa: S704  # nosec B704
+            count_label, comment_label = labels(clause, entry.count)
             html = section_macro(
-                clause, count_label, comment_label, counts[i], comments, links, filters, can_comment, form, comment_html
+                clause,
+                count_label,
+                comment_label,
+                entry.count,
+                comments,
+                links,
+                filters,
+                can_comment,
+                form,
+                comment_html,
             )
             shown = (comments[-1].clause_position, comments[-1].id) if comments else None
             rendered = (Markup(html), shown)  # noqa: S704 (a rendered, autoescaped macro)  # nosec B704
-            entry.rendered[budget] = rendered
-            if cache is not None and fresh:
-                cache.put(keys[i], entry)
+            if cache is not None:
+                entry.rendered[budget] = rendered
         parts.append(rendered[0])
         if rendered[1] is not None:
             last = rendered[1]
