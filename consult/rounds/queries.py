@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
@@ -38,10 +39,18 @@ def visible_round(session: Session, viewer: Any, round_id: int) -> Round:
     """The round if `viewer` may see it; else `NotFound`, the same answer as a missing round."""
     if not 0 < round_id < MAX_ID:
         raise NotFound()
-    found = session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), viewer))
+    found = session.scalar(_round_statement(policy.as_viewer(viewer).visibility_class), {"round_id": round_id})
     if found is None:
         raise NotFound()
     return found
+
+
+@lru_cache(maxsize=1024)
+def _round_statement(visibility: policy.VisibilityClass) -> Any:
+    """The loader's statement, built once per visibility class (the rule reads nothing else):
+    every round URL runs it, and building it cost more than running it."""
+    stmt = select(Round).where(Round.id == bindparam("round_id"))
+    return stmt.where(policy.class_round_visibility(visibility))
 
 
 @dataclass
