@@ -40,12 +40,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from consult import create_app  # noqa: E402
 from consult.comments.models import Comment, CommentStatus, CommentType  # noqa: E402
@@ -67,7 +68,7 @@ def build(url: str, secret: str) -> dict:
     from flask_wtf.csrf import generate_csrf
 
     from consult.auth.models import Role, StakeholderGroup, UserSession
-    from consult.db import get_session
+    from consult.db import get_session, utcnow
     from consult.demo import ensure_groups
     from consult.rounds.models import Phase, Preset
     from tests import factories
@@ -122,7 +123,19 @@ def build(url: str, secret: str) -> dict:
                 }
             )
         db.execute(insert(Comment), rows)
-        records = [UserSession(user_id=p.id, method="password", device="bench", network="127.0.0.0/24") for p in people]
+        # Sessions last seen over the past minute, as in a real hour: each then records its
+        # "last seen" once a minute (`auth.sessions.touch_later`), spread out, not all at once.
+        now = utcnow()
+        records = [
+            UserSession(
+                user_id=p.id,
+                method="password",
+                device="bench",
+                network="127.0.0.0/24",
+                last_seen_at=now - timedelta(seconds=rng.uniform(0, 60)),
+            )
+            for p in people
+        ]
         db.add_all(records)
         db.commit()
         login_ids = [f"{p.id}:{p.session_version}:{r.id}" for p, r in zip(people, records, strict=True)]
@@ -333,23 +346,14 @@ def _locks(base: str) -> dict | None:
     }
 
 
-def _empty_postgresql(url: str) -> None:
-    """The bench database emptied (CONSULT_BENCH_DATABASE_URL names a throwaway database)."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="consult-deadline-") as tmp:
         scenario(f"sqlite:///{tmp}/deadline.sqlite3", Path(tmp))
         pg = os.environ.get("CONSULT_BENCH_DATABASE_URL")
         if pg:
-            _empty_postgresql(pg)
+            from tests.conftest import _reset_schema
+
+            _reset_schema(pg)  # a throwaway database, as for bench/digest.py
             scenario(pg, Path(tmp), "_pg")
 
 
