@@ -46,8 +46,9 @@ from consult.auth.queries import stakeholder_groups
 from consult.comments.display import comment_html
 from consult.comments.forms import TYPE_LABELS, comment_form_maker
 from consult.comments.models import Comment, CommentType
+from consult.consultations.models import Consultation
 from consult.drafts.models import Clause
-from consult.pagecache import page_cache, section_cache
+from consult.pagecache import fragment_cache, page_cache, section_cache
 from consult.rounds.models import Phase, Round, SectionRevision
 from consult.rounds.queries import CommentFilters, parse_filters, round_page, section_counts, section_rows
 
@@ -70,11 +71,18 @@ class GroupName:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultationName:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Frame:
     """What the page shows around its comments that only the round's frame revision moves."""
 
     clauses: tuple[ClauseText, ...]
     groups: tuple[GroupName, ...]
+    consultation: ConsultationName
 
 
 @dataclass(slots=True)
@@ -91,13 +99,15 @@ class Part:
     html: Markup
     total: int
     comment_on: str
+    consultation: ConsultationName
 
 
 def frame(session: Session, round_: Round) -> Frame:
-    """The round's clauses and the stakeholder groups, read once per frame revision."""
-
+    """The round's clauses, its consultation's title and the stakeholder groups, read once per
+    frame revision. Kept with the rendered comments (`fragment_cache`): like them, a change of
+    comments leaves them as they are, so the first view after a change reads them from memory."""
     key = ("frame", round_.id, round_.created_at, round_.version_id, round_.frame_revision)
-    return section_cache().get_or_make(key, lambda: _read_frame(session, round_))
+    return fragment_cache().get_or_make(key, lambda: _read_frame(session, round_))
 
 
 def section_state(session: Session, round_: Round, viewer: policy.Viewer, now: datetime) -> tuple[dict[str, int], bool]:
@@ -150,8 +160,8 @@ def comments_part(
     the_frame = frame(session, round_)
     filters = parse_filters(args, list(the_frame.groups))
     on = comment_on if comment_on == "general" or comment_on in {c.key for c in the_frame.clauses} else ""
-    revisions, private = section_state(session, round_, viewer, now)
     cache = section_cache() if section_cache().max_entries > 0 and not on else None
+    revisions, private = section_state(session, round_, viewer, now) if cache is not None else ({}, True)
     # Rendered for the class where it is shared; with nothing to share (the cache off, or the
     # viewer's own comments in it) for the person, through their own visibility: the reference
     # the cache tests compare the shared pieces with.
@@ -183,9 +193,11 @@ def comments_part(
 
 def _read_frame(session: Session, round_: Round) -> Frame:
     clauses = session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+    consultation = session.get(Consultation, round_.consultation_id)
     return Frame(
         tuple(ClauseText(c.key, c.number, c.heading, c.body_html) for c in clauses),
         tuple(GroupName(g.id, g.name) for g in stakeholder_groups(session)),
+        ConsultationName(consultation.id, consultation.title),
     )
 
 
@@ -286,7 +298,7 @@ def _assemble(
     if next_after:
         pager = get_template_attribute(TEMPLATE, "pager")
         parts.append(pager(round_.id, next_after, size, filters.as_args()))
-    return Part(Markup("".join(parts)), total, on)  # noqa: S704 (rendered pieces)  # nosec B704
+    return Part(Markup("".join(parts)), total, on, the_frame.consultation)  # noqa: S704 (rendered pieces)  # nosec B704
 
 
 def _budgets(counts: list[int], size: int) -> list[int]:

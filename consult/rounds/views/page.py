@@ -83,7 +83,7 @@ def detail(round_id: int):
             comments_part=comments,
             total=total,
             round=round_,
-            consultation=db.get(Consultation, round_.consultation_id),
+            consultation=part.consultation,
             phase=phase,
             now=now,
             can_comment=can_comment,
