@@ -19,7 +19,8 @@ its 2 a second: a figure measured while it fell behind would be measured on a qu
 With `CONSULT_BENCH_DATABASE_URL` (a throwaway PostgreSQL database: its schema is dropped
 first) the scenario runs again there, with `_pg` after each name, and prints what the round-row
 lock of each comment write cost (`rounds.services.lock_round`: time in the locking SELECT,
-waiting included, per write, read from the workers at `/_bench/locks`).
+waiting included, per write, and as a share of the two workers' time while the POSTs ran,
+read from the workers at `/_bench/locks`).
 
 Run by `make bench` (bench/run.py), or alone: `python bench/deadline.py`.
 """
@@ -326,6 +327,10 @@ def scenario(url: str, tmp: Path, suffix: str = "") -> None:
             waited = locks["seconds"] - locks_before["seconds"]
             if writes:
                 emit("round_lock_ms_per_comment_write_pg", 1000 * waited / writes, "ms", "(information)")
+                # The share of the two workers' time spent in the locking statement while the
+                # POSTs ran: what the lock takes from everyone's throughput.
+                window = 2 * ROUNDS * float(SECONDS)
+                emit("round_lock_share_of_worker_time_pg", waited / window, "ratio", "(information)")
 
 
 def _locks(base: str) -> dict | None:

@@ -257,9 +257,8 @@ def _assemble(
                 visible = policy.comment_visibility_in_round(session, who, round_, now)
             rows = section_rows(session, round_, visible, filters, wanted)
 
-    section_macro = get_template_attribute(TEMPLATE, "section")
-    labels = _Labels()
-    links = _links(round_, filters)
+    # What rendering needs, made on the first section that is rendered (none, on a hit).
+    section_macro = labels = links = None
     form_maker = comment_form_maker(session, round_) if on else None
     parts: list[str] = [_filters_html(cache, context, the_frame, filters, size)]
     last: tuple[int, int] | None = None
@@ -270,6 +269,9 @@ def _assemble(
             form = None
             if form_maker is not None and on == (name or "general"):
                 form = Markup(render_template("comments/_form_fields.html", form=form_maker(name), round=round_))  # noqa: S704  # nosec B704
+            if section_macro is None:
+                section_macro = get_template_attribute(TEMPLATE, "section")
+                labels, links = _Labels(), _links(round_, filters)
             count_label, comment_label = labels(clause, entry.count)
             html = section_macro(
                 clause,
