@@ -287,12 +287,13 @@ def scenario(url: str, tmp: Path, suffix: str = "") -> None:
         poster = Poster(base, data["round"], data["sessions"])
         poster.start()
         started = time.monotonic()
-        rates, tails = [], []
+        rates, tails, best = [], [], [0.0, 0.0]
         for _ in range(ROUNDS):
             hello, hello_p99 = wrk(base + "/_bench/hello", scripts["hello"])
             rate, p99 = wrk(base + page, scripts["page"])
             rates.append(rate / hello)
             tails.append(p99 / hello_p99)
+            best = [max(best[0], rate), max(best[1], hello)]
             print(
                 f"  deadline{suffix}: page {rate:.0f} / hello {hello:.0f} requests a second, "
                 f"p99 {p99:.1f} / {hello_p99:.1f} ms",
@@ -304,6 +305,10 @@ def scenario(url: str, tmp: Path, suffix: str = "") -> None:
         elapsed = time.monotonic() - started
         emit(f"deadline_hour_page_vs_hello{suffix}", statistics.median(rates), "ratio", ">= 0.25")
         emit(f"deadline_hour_p99_vs_hello_p99{suffix}", statistics.median(tails), "ratio", "<= 3")
+        # Others' jobs on the machine only ever slow a run down: the best rates of each side
+        # are a second reading of the same ratio, less moved by a neighbour's burst.
+        emit(f"deadline_hour_page_vs_hello_best{suffix}", best[0] / best[1], "ratio", "(information)")
+        print(f"  deadline{suffix}: best {best[0]:.0f} / {best[1]:.0f} requests a second", file=sys.stderr)
         emit(
             f"deadline_hour_new_comments{suffix}",
             poster.stored / elapsed,
