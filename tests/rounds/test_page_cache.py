@@ -436,3 +436,30 @@ def test_a_new_comment_renders_only_its_own_section_again(app, session, people, 
     html, _n = view(client, f"/rounds/{round_.id}")
     assert "New" in html
     assert sections.misses - before == 1  # clause 5's section; the general one and k1-k4, k6 hit
+
+
+def test_cached_and_uncached_pages_are_the_same_for_the_public(two_apps, session, people, login_as):
+    """A published public round: anonymous visitors and signed-in people, before and after a
+    change, get from the caches what every cache off renders."""
+    app, bare = two_apps
+    round_ = factories.make_round(session, Phase.PUBLISHED, preset=Preset.OPEN_DIALOGUE)
+    for n in range(5):
+        factories.make_comment(session, round_, people["participant:industry"], clause_key=f"k{1 + n % 3}")
+    session.commit()
+    viewers = {"anonymous": (app.test_client(), bare.test_client())}
+    for name in ("participant:governments", "organiser"):
+        viewers[name] = (app.test_client(), bare.test_client())
+        for c in viewers[name]:
+            login_as(c, people[name])
+    urls = [f"/rounds/{round_.id}", f"/rounds/{round_.id}?size=2", f"/rounds/{round_.id}?after=1.0"]
+    for step in ("before", "after"):
+        if step == "after":
+            db = fresh(session)
+            factories.make_comment(db, db.get(type(round_), round_.id), people["participant:igo"], clause_key="k2")
+            db.commit()
+        for name, (cached, uncached) in viewers.items():
+            for url in urls:
+                expected = _page(uncached, url)
+                assert expected != "404", (name, url)
+                for attempt in ("first", "second"):
+                    assert _page(cached, url) == expected, f"{name} {url} {step} ({attempt} view)"

@@ -101,14 +101,14 @@ def detail(round_id: int):
     # per response): kept per role and visibility class with stand-ins for the name, the
     # comments, their count and the token, so 200 delegates of 40 organisations share 40.
     stand_in = Markup(_PART_STAND_IN)  # noqa: S704 (a constant HTML comment)  # nosec B704
-    outer_key = (*around[:4], current_user.role, viewer.visibility_class, *around[5:], round_.frame_revision)
+    outer_key = (*around[:4], viewer.role, viewer.visibility_class, *around[5:], round_.frame_revision)
     outer = cache.get_or_make(
         ("round-outer", *outer_key),
         lambda: render_page(_TOTAL_STAND_IN, stand_in, lambda: _CSRF_STAND_IN, _NAME_STAND_IN),
     )
     page = (
         outer.replace(_TOTAL_STAND_IN, str(part.total), 1)
-        .replace(_NAME_STAND_IN, str(escape(current_user.display_name)), 1)
+        .replace(_NAME_STAND_IN, str(escape(current_user.display_name)) if viewer.is_authenticated else "", 1)
         .replace(_PART_STAND_IN, part.html, 1)
     )
     cache.put(whole, page)
