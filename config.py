@@ -131,6 +131,7 @@ class Config:
     # Rendered round pages and comments kept per worker process (consult/pagecache.py); 0: off.
     PAGE_CACHE_ENTRIES = int(env("PAGE_CACHE_ENTRIES", "512"))
     COMMENT_CACHE_ENTRIES = int(env("COMMENT_CACHE_ENTRIES", "4096"))
+    SECTION_CACHE_ENTRIES = int(env("SECTION_CACHE_ENTRIES", "8192"))
     # Search result pages are cached with the rounds' revisions and phases in the key; what
     # those do not cover (dispositions, texts of consultations without rounds) is at most this old.
     SEARCH_CACHE_SECONDS = int(env("SEARCH_CACHE_SECONDS", "30"))

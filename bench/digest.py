@@ -3,7 +3,7 @@
 Builds the outbox rows (`send_digest`) and sends them (`delivery.deliver`: per-recipient
 rendering with the visibility filter, one SMTP connection, one row update per message), then
 sends the very same messages again with bare smtplib over one connection. Prints JSON lines:
-digest_10k_seconds, digest_10k_peak_mb, raw_smtp_seconds, digest_vs_raw_smtp (goal >= 0.5).
+digest_10k_seconds, digest_10k_peak_mb, raw_smtp_seconds, digest_vs_raw_smtp (goal >= 0.8, P9).
 
     python bench/digest.py [--recipients 10000] [--languages ar,zh,en,fr,ru,es] [--database-url ...]
 """
@@ -177,7 +177,7 @@ def main() -> None:
         "digest_vs_raw_smtp",
         ratio,
         "ratio",
-        goal=0.5,
+        goal=">= 0.8",
         digest_rate=round(sent / digest_seconds, 1),
         raw_rate=round(len(payloads) / raw_seconds, 1),
     )

@@ -33,10 +33,20 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     if app.config["BENCH_ENDPOINTS"]:
         app.add_url_rule("/_bench/hello", "bench_hello", lambda: "hello, world")
+        app.add_url_rule("/_bench/locks", "bench_locks", _bench_locks)
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
+
+
+def _bench_locks() -> dict:
+    """This worker's round-lock statistics (`rounds.services.COMMENT_LOCKS`), for `make bench`."""
+    import os
+
+    from consult.rounds.services import COMMENT_LOCKS
+
+    return {"pid": os.getpid(), **COMMENT_LOCKS}
 
 
 def register_database(app: Flask) -> None:

@@ -1,5 +1,5 @@
 """Read models for rounds: the loader every round URL uses, the comment filters and page
-cursor read from a URL, and the round page (the side-by-side page: `sidebyside.py`).
+cursor read from a URL, the round page and its sections (the side-by-side page: `sidebyside.py`).
 
 Every query here filters comments with `policy.visible_comments`: the pages, counts and the
 side-by-side page see exactly what the viewer may see. Each function runs a fixed number of statements,
@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
@@ -38,10 +39,18 @@ def visible_round(session: Session, viewer: Any, round_id: int) -> Round:
     """The round if `viewer` may see it; else `NotFound`, the same answer as a missing round."""
     if not 0 < round_id < MAX_ID:
         raise NotFound()
-    found = session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), viewer))
+    found = session.scalar(_round_statement(policy.as_viewer(viewer).visibility_class), {"round_id": round_id})
     if found is None:
         raise NotFound()
     return found
+
+
+@lru_cache(maxsize=1024)
+def _round_statement(visibility: policy.VisibilityClass) -> Any:
+    """The loader's statement, built once per visibility class (the rule reads nothing else):
+    every round URL runs it, and building it cost more than running it."""
+    stmt = select(Round).where(Round.id == bindparam("round_id"))
+    return stmt.where(policy.class_round_visibility(visibility))
 
 
 @dataclass
@@ -127,12 +136,14 @@ def round_page(
     size: int,
     now: datetime,
     groups: list[StakeholderGroup] | None = None,
+    clauses: list[Any] | None = None,
 ) -> RoundPage:
     """The clauses of the round's version and one page of visible comments in document order
-    (`groups`: the stakeholder groups for the filter, if the caller has read them already)."""
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    (`groups`, `clauses`: the stakeholder groups and the clauses, if the caller has read them)."""
+    if clauses is None:
+        clauses = list(
+            session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+        )
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 
@@ -158,3 +169,54 @@ def round_page(
     if groups is None:
         groups = stakeholder_groups(session)
     return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
+
+
+# --- The round page's sections, read one by one (rounds/sections.py) -------------------------
+
+
+def _in_sections(keys: list[str | None]) -> Any:
+    named = [k for k in keys if k is not None]
+    terms = [Comment.clause_key.in_(named)] if named else []
+    if None in keys:
+        terms.append(Comment.clause_key.is_(None))
+    return or_(*terms)
+
+
+def section_counts(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, keys: list[str | None]
+) -> dict[str | None, int]:
+    """The visible comments of the named sections (None: the general comments), counted from
+    the covering index (one statement)."""
+    stmt = filters.apply(
+        select(Comment.clause_key, func.count(Comment.id))
+        .where(Comment.round_id == round_.id, visible, _in_sections(keys))
+        .group_by(Comment.clause_key)
+    )
+    return {key: n for key, n in session.execute(stmt)}
+
+
+def section_rows(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, budgets: dict[str | None, int]
+) -> dict[str | None, list[Comment]]:
+    """The first comments of each named section in document order, as many as its budget
+    allows (one statement: a window numbers each section's rows)."""
+    keys = list(budgets)
+    ranked = (
+        filters.apply(
+            select(
+                Comment.id.label("id"),
+                func.row_number().over(partition_by=Comment.clause_key, order_by=Comment.id).label("rank"),
+                Comment.clause_key.label("section"),
+            ).where(Comment.round_id == round_.id, visible, _in_sections(keys))
+        )
+    ).subquery()
+    general = budgets.get(None, 0)
+    named = {k: b for k, b in budgets.items() if k is not None}
+    limit = case(named, value=ranked.c.section, else_=general) if named else general
+    stmt = with_people(select(Comment).join(ranked, ranked.c.id == Comment.id).where(ranked.c.rank <= limit)).order_by(
+        Comment.clause_position, Comment.id
+    )
+    found: dict[str | None, list[Comment]] = defaultdict(list)
+    for comment in session.scalars(stmt).unique():
+        found[comment.clause_key].append(comment)
+    return found
