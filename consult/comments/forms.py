@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from consult import policy
 from consult.comments.models import Attribution, CommentType
 from consult.comments.services import MAX_BODY, MAX_LINE, MAX_PARAGRAPH
 from consult.drafts.models import Clause
@@ -79,7 +80,10 @@ def form_prefix(clause_key: str | None) -> str:
 
 def comment_form(session: Session, round_: Round, formdata=None, prefix: str = "", choices=None, **data) -> CommentForm:
     """A comment form; pass `choices` (the round's clauses) when one page shows many forms."""
+    if formdata is None and "attribution" not in data:  # a new comment: the least exposing level
+        data["attribution"] = policy.default_attribution(round_).value
     form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
+    form.attribution.choices = [(a.value, ATTRIBUTION_LABELS[a]) for a in policy.attribution_choices(round_)]
     form.clause.choices = choices if choices is not None else clause_choices(session, round_)
     form.fresh_nonce()
     return form

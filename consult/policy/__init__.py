@@ -22,7 +22,13 @@ from consult.policy.actions import (
     round_steps,
     workspace_tasks,
 )
-from consult.policy.attribution import attribution_shown, attribution_visibility, can_see_attribution
+from consult.policy.attribution import (
+    attribution_choices,
+    attribution_shown,
+    attribution_visibility,
+    can_see_attribution,
+    default_attribution,
+)
 from consult.policy.permissions import (
     ASSIGNABLE_ROLES,
     ORGANISATION_ROLES,
@@ -95,6 +101,7 @@ __all__ = [
     "acknowledgeable",
     "as_viewer",
     "assignable_roles",
+    "attribution_choices",
     "attribution_shown",
     "attribution_visibility",
     "authenticated",
@@ -102,6 +109,7 @@ __all__ = [
     "can_read_answer_reason",
     "can_read_consultation",
     "can_see_attribution",
+    "default_attribution",
     "comment_steps",
     "comment_visibility",
     "comment_visibility_in_round",
