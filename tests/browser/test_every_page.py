@@ -29,6 +29,7 @@ from tests.load.server import CSRF_RE, gunicorn
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = (1280, 390)
+NARROW = 390
 MAX_PAGES_PER_PERSON = 45  # the crawl's bound per person (the demo has fewer shapes than this)
 PER_SHAPE = 2  # URLs of one shape read per person: ids and values differ, the layout does not
 # Not followed: signing out, files (exports, downloads, the API's JSON), the API's Swagger UI (a
@@ -97,8 +98,10 @@ class Findings:
     widths: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    # axe-core runs once per role, page shape and width: two participants of different groups
-    # read the same template with other comments in it (their widths are still measured).
+    # axe-core runs once per role and page shape at 390 px (two participants of different groups
+    # read the same template with other comments in it; their widths are still measured), and
+    # once per page shape at 1280 px (the wide layout of the same markup): to keep the test's
+    # time in CI bounded.
     audited: set[tuple[str, str, int]] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
     seconds: dict[str, float] = field(default_factory=lambda: {"load": 0.0, "width": 0.0, "axe": 0.0})
@@ -212,8 +215,9 @@ def _crawl(browser, base: str, person: Person, axe_source: str, findings: Findin
                         f"{person.label} {path} at {width}px scrolls sideways by {wide['over']}px: "
                         f"{wide['element']} (right edge {wide['right']}px) “{wide['text']}”"
                     )
-                if (person.role, shape, width) not in findings.audited:
-                    findings.audited.add((person.role, shape, width))
+                audit = (person.role if width == NARROW else "", shape, width)
+                if audit not in findings.audited:
+                    findings.audited.add(audit)
                     clock = time.monotonic()
                     _axe(page, axe_source, f"{person.label} {path} at {width}px", findings)
                     findings.seconds["axe"] += time.monotonic() - clock
