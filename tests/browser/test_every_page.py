@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -104,6 +105,8 @@ class Findings:
     # time in CI bounded.
     audited: set[tuple[str, str, int]] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
+    out: Path = Path()
+    saved: dict[Path, str] = field(default_factory=dict)  # file -> who read which page
     seconds: dict[str, float] = field(default_factory=lambda: {"load": 0.0, "width": 0.0, "axe": 0.0})
 
 
@@ -218,6 +221,10 @@ def _crawl(browser, base: str, person: Person, axe_source: str, findings: Findin
                 audit = (person.role if width == NARROW else "", shape, width)
                 if audit not in findings.audited:
                     findings.audited.add(audit)
+                    if width == NARROW:  # its HTML, for the Nu HTML checker at the end
+                        saved = findings.out / f"{len(findings.saved) + 1:03d}.html"
+                        saved.write_text(page.content(), encoding="utf-8")
+                        findings.saved[saved] = f"{person.label} {path}"
                     clock = time.monotonic()
                     _axe(page, axe_source, f"{person.label} {path} at {width}px", findings)
                     findings.seconds["axe"] += time.monotonic() - clock
@@ -241,14 +248,15 @@ def _axe(page, axe_source: str, where: str, findings: Findings) -> None:
             findings.axe.append(f"{where}: {violation['impact']} {violation['id']} ({violation['help']}) at {targets}")
 
 
-def test_every_page_fits_and_passes_axe_for_everyone(browser, demo_base):
-    """Anonymous and every demo login, every page they reach from home, at 390 and 1280 px."""
-    from tests.browser.conftest import AXE_JS
+def test_every_page_fits_and_passes_axe_for_everyone(browser, demo_base, tmp_path):
+    """Anonymous and every demo login, every page they reach from home, at 390 and 1280 px;
+    then the Nu HTML checker over one copy of each page shape each role read."""
+    from tests.browser.conftest import AXE_JS, Auditor
 
     if not AXE_JS.exists():
         pytest.fail("axe-core is missing: run `make a11y-setup` (npm ci in tools/a11y)")
     axe_source = AXE_JS.read_text(encoding="utf-8")
-    findings = Findings()
+    findings = Findings(out=tmp_path)
     started = time.monotonic()
     for person in _people():
         _crawl(browser, demo_base, person, axe_source, findings)
@@ -258,8 +266,14 @@ def test_every_page_fits_and_passes_axe_for_everyone(browser, demo_base):
         f"\n{findings.pages} pages read as {len(_people())} people in {elapsed:.0f}s ({spent});"
         f" axe-core ran {len(findings.audited)} times"
     )
+    validator = Auditor(tmp_path)
+    validator.saved = findings.saved
+    clock = time.monotonic()
+    html_errors = validator.validate_html()
+    print(f"Nu HTML checker: {len(findings.saved)} pages in {time.monotonic() - clock:.0f}s")
     problems = (
         [f"sideways: {w}" for w in findings.widths]
+        + [f"HTML: {e}" for e in html_errors]
         + [f"axe: {a}" for a in findings.axe]
         + [f"HTTP: {e}" for e in findings.errors]
     )
