@@ -200,8 +200,9 @@ def _machine_time(value: Any) -> str:
 
 
 def flash_ok(message: str) -> None:
-    """A success message for the next page."""
-    flash(message, "success")
+    """A success message for the next page (none when the next page says it itself)."""
+    if message:
+        flash(message, "success")
 
 
 @dataclass(frozen=True)

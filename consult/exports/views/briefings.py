@@ -123,7 +123,7 @@ def _start(consultation, round_):
             ),
             purpose="briefing",
             url_of=lambda started: url_for("exports.briefing_job", job_id=started[0].id),
-            success=_("The PDF is being made."),
+            success="",  # the job's page says where the PDF is, as it changes
         )
     except NotAllowed:
         abort(403)
