@@ -45,7 +45,7 @@ class DraftVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The language of the clauses' own text, the authoritative one (consult.languages);
-    # translations are `ClauseText` rows.
+    # translations are `ClauseTranslation` rows.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     draft: Mapped[Draft] = relationship(back_populates="versions", lazy="joined", innerjoin=True)
@@ -82,14 +82,14 @@ class Clause(Base):
         return f"{self.number} {self.heading}".strip()
 
 
-class ClauseText(Base):
+class ClauseTranslation(Base):
     """A clause's heading and text in another language than its version's (a translation).
 
     The authoritative text stays on the clause; a translation may be added or corrected at any
     time (the version stays immutable in its own language), clause by clause.
     """
 
-    __tablename__ = "clause_text"
+    __tablename__ = "clause_translation"
     __table_args__ = (UniqueConstraint("clause_id", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
