@@ -18,6 +18,7 @@ from consult.comments.models import Attribution, CommentType
 from consult.comments.services import MAX_BODY, MAX_LINE, MAX_PARAGRAPH
 from consult.drafts.models import Clause
 from consult.forms import BaseForm
+from consult.languages import interface_language, language_choices
 from consult.rounds.models import Round
 
 TYPE_LABELS = {
@@ -40,6 +41,8 @@ class CommentForm(BaseForm):
         _l("Paragraph, figure or table (optional)"), validators=[Optional(), Length(max=MAX_PARAGRAPH)]
     )
     type = SelectField(_l("Type of comment"), choices=[(t.value, label) for t, label in TYPE_LABELS.items()])
+    # Checked by the service (a form posted without it is in the author's interface language).
+    language = SelectField(_l("Written in"), choices=language_choices(), validate_choice=False)
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)])
     proposed_change = TextAreaField(_l("Proposed change (optional)"), validators=[Optional(), Length(max=MAX_BODY)])
     attribution = RadioField(
@@ -80,6 +83,8 @@ def form_prefix(clause_key: str | None) -> str:
 def comment_form(session: Session, round_: Round, formdata=None, prefix: str = "", choices=None, **data) -> CommentForm:
     """A comment form; pass `choices` (the round's clauses) when one page shows many forms."""
     form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
+    if formdata is None and not form.language.data:
+        form.language.data = interface_language()  # by default, the language the author reads in
     form.clause.choices = choices if choices is not None else clause_choices(session, round_)
     form.fresh_nonce()
     return form

@@ -24,6 +24,7 @@ from consult.comments.models import Attribution, Comment, CommentClause, Comment
 from consult.db import utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.languages import interface_language, parse_language
 from consult.policy import Permission
 from consult.rounds.models import Phase, Round
 from consult.rounds.services import lock_round
@@ -51,6 +52,9 @@ class CommentInput:
     clause_ref: str | None = None  # the reference as written, when it says more than the clause
     other_clause_keys: tuple[str, ...] = ()  # further clauses it names (`CommentClause`)
     source_number: str = ""  # the number an imported table gave it
+    # The language it is written in; None: on a new comment the author's interface language,
+    # on an edit the language it had.
+    language: str | None = None
 
 
 def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
@@ -88,6 +92,8 @@ def round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
 
 
 def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
+    if data.language is not None and parse_language(data.language) is None:
+        raise Invalid(_("Choose the language the comment is written in."), "language")
     body = data.body.strip()
     if not body:
         raise Invalid(_("Write your comment."), "body")
@@ -181,6 +187,7 @@ def save_comment(
         paragraph=(data.paragraph or "") if exact else (data.paragraph or "").strip(),
         clause_ref=data.clause_ref,
         source_number=data.source_number,
+        language=data.language or interface_language(),
         author_id=actor.id,
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
@@ -244,6 +251,8 @@ def update_comment(
     if data.paragraph is not None:
         comment.paragraph = data.paragraph.strip()
     comment.type, comment.attribution = data.type, data.attribution
+    if data.language is not None:
+        comment.language = data.language
     comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
     comment.updated_at = now
     if submit or was_submitted:

@@ -33,6 +33,7 @@ def _input(form: CommentForm) -> services.CommentInput:
         attribution=Attribution(form.attribution.data),
         line_number=form.line_number.data or "",
         paragraph=form.paragraph.data or "",
+        language=form.language.data or None,
     )
 
 
@@ -102,7 +103,7 @@ def create(round_id: int):
         return _form_page(form, round_, message=str(exc), status=409)
     except Invalid as exc:
         db.rollback()
-        name = {"clause": "clause"}.get(exc.field or "", "body")
+        name = {"clause": "clause", "language": "language"}.get(exc.field or "", "body")
         form[name].errors = [*form[name].errors, str(exc)]
         return _form_page(form, round_, status=400)
     db.commit()
@@ -177,6 +178,7 @@ def edit(comment_id: int):
             attribution=comment.attribution.value,
             line_number=comment.line_number,
             paragraph=comment.paragraph,
+            language=comment.language,
         )
         message = None if round_.is_open(utcnow()) else _("This round is closed: the comment can no longer be changed.")
         return _form_page(form, round_, comment, message=message)

@@ -25,8 +25,9 @@ from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.auth.queries import stakeholder_groups
 from consult.comments.models import Comment, CommentStatus, CommentType
-from consult.drafts.models import Clause
+from consult.drafts.texts import ShownClause, TextChoice, version_text
 from consult.errors import Invalid, NotFound
+from consult.languages import parse_language
 from consult.rounds.models import Round
 
 DEFAULT_PAGE = 20
@@ -50,10 +51,13 @@ class CommentFilters:
     group_id: int | None = None
     clause_key: str | None = None
     general_only: bool = False
+    language: str | None = None  # the language comments are written in
 
     def apply(self, stmt: Any) -> Any:
         if self.type is not None:
             stmt = stmt.where(Comment.type == self.type)
+        if self.language is not None:
+            stmt = stmt.where(Comment.language == self.language)
         if self.group_id is not None:
             stmt = stmt.where(Comment.stakeholder_group_id == self.group_id)
         if self.general_only:
@@ -68,6 +72,8 @@ class CommentFilters:
             args["type"] = self.type.value
         if self.group_id is not None:
             args["group"] = self.group_id
+        if self.language is not None:
+            args["language"] = self.language
         if self.general_only:
             args["clause"] = "general"
         elif self.clause_key is not None:
@@ -87,7 +93,8 @@ def parse_after(value: str | None) -> tuple[int, int] | None:
 
 
 def parse_filters(args: Mapping[str, str], groups: list[StakeholderGroup]) -> CommentFilters:
-    """The comment filters of a URL's query (`type`, `group`, `clause`); unknown values filter nothing."""
+    """The comment filters of a URL's query (`type`, `group`, `clause`, `language`); unknown
+    values filter nothing."""
     comment_type = args.get("type", "")
     group = args.get("group", "")
     clause = args.get("clause", "")[:32]
@@ -96,17 +103,19 @@ def parse_filters(args: Mapping[str, str], groups: list[StakeholderGroup]) -> Co
         group_id=int(group) if re.fullmatch(r"[0-9]{1,9}", group) and int(group) in {g.id for g in groups} else None,
         clause_key=clause if clause and clause != "general" else None,
         general_only=clause == "general",
+        language=parse_language(args.get("language")),
     )
 
 
 @dataclass
 class RoundPage:
-    clauses: list[Clause]
+    clauses: list[ShownClause]
     counts: dict[str | None, int]
     comments_by_clause: dict[str | None, list[Comment]]
     next_after: str | None
     total: int
     groups: list[StakeholderGroup] = field(default_factory=list)
+    text: TextChoice | None = None  # the language the draft is shown in
 
 
 def with_people(stmt: Any) -> Any:
@@ -127,12 +136,12 @@ def round_page(
     size: int,
     now: datetime,
     groups: list[StakeholderGroup] | None = None,
+    text_language: str | None = None,
 ) -> RoundPage:
     """The clauses of the round's version and one page of visible comments in document order
-    (`groups`: the stakeholder groups for the filter, if the caller has read them already)."""
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    (`groups`: the stakeholder groups for the filter, if the caller has read them already).
+    The draft is in the reader's language where translated (`text_language`: the one asked for)."""
+    text, clauses = version_text(session, round_.version_id, round_.version.language, text_language)
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 
@@ -157,7 +166,7 @@ def round_page(
         grouped[comment.clause_key].append(comment)
     if groups is None:
         groups = stakeholder_groups(session)
-    return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
+    return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups, text)
 
 
 # --- The side-by-side matrix ----------------------------------------------------------------
@@ -167,7 +176,7 @@ CELL_LIMIT = 3
 
 @dataclass
 class MatrixRow:
-    clause: Clause | None  # None: general comments
+    clause: ShownClause | None  # None: general comments
     cells: dict[int, list[Comment]]
     counts: dict[int, int]
     divergent: bool
@@ -178,14 +187,13 @@ class MatrixRow:
 
 
 def matrix(
-    session: Session, round_: Round, viewer: Any, now: datetime
-) -> tuple[list[StakeholderGroup], list[MatrixRow]]:
+    session: Session, round_: Round, viewer: Any, now: datetime, text_language: str | None = None
+) -> tuple[list[StakeholderGroup], list[MatrixRow], TextChoice]:
     """Clauses × stakeholder groups: each cell the newest visible positions (accepted comments)
-    of that group on that clause, at most CELL_LIMIT, with the cell's full count."""
+    of that group on that clause, at most CELL_LIMIT, with the cell's full count. The clauses
+    are named in the reader's language where translated (and the choice is returned)."""
     groups = stakeholder_groups(session)
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    text, clauses = version_text(session, round_.version_id, round_.version.language, text_language)
     positions = and_(
         Comment.round_id == round_.id,
         Comment.status == CommentStatus.ACCEPTED,
@@ -235,7 +243,7 @@ def matrix(
         rows.append(
             MatrixRow(clause, dict(cells.get(key, {})), counts.get(key, {}), _divergent(proposals.get(key, {})))
         )
-    return groups, rows
+    return groups, rows, text
 
 
 def _divergent(proposals_by_group: dict[int, int]) -> bool:

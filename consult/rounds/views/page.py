@@ -17,6 +17,7 @@ from consult.comments.forms import comment_form_maker
 from consult.comments.models import CommentType
 from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
+from consult.languages import parse_language
 from consult.pagecache import page_cache
 from consult.policy import Permission
 from consult.rounds import bp
@@ -49,11 +50,13 @@ def detail(round_id: int):
     # The comment form is rendered where the person asked for it (one form, not one per clause:
     # a page of forms costs more than the draft and its comments together).
     comment_on = request.args.get("comment_on", "")[:32]
+    # The draft in the language asked for (`text=`), else the reader's where translated.
+    text_asked = parse_language(request.args.get("text"))
 
     def render_comments() -> tuple[Markup, int, str]:
         groups = stakeholder_groups(db)
         filters = parse_filters(request.args, groups)
-        page = round_page(db, round_, current_user, filters, after, size, now, groups)
+        page = round_page(db, round_, current_user, filters, after, size, now, groups, text_asked)
         on = comment_on if comment_on == "general" or comment_on in {c.key for c in page.clauses} else ""
         html = render_template(
             "rounds/_comments.html",
@@ -66,6 +69,7 @@ def detail(round_id: int):
             size=size,
             comment_types=list(CommentType),
             can_comment=can_comment,
+            text_asked=text_asked,
         )
         return Markup(html), page.total, on  # noqa: S704 (a rendered, autoescaped template)  # nosec B704
 
@@ -103,6 +107,8 @@ def detail(round_id: int):
         request.args.get("type", ""),
         request.args.get("group", "")[:12],
         request.args.get("clause", "")[:32],
+        parse_language(request.args.get("language")),
+        text_asked,
         size,
         after,
     )
@@ -136,10 +142,11 @@ def _clause_labels(page) -> dict[str | None, tuple[str, str]]:
 
 @bp.route("/rounds/<int:round_id>/matrix")
 def matrix_view(round_id: int):
-    """Side by side: clauses as rows, stakeholder groups as columns, visible positions in cells."""
+    """Side by side: clauses as rows, stakeholder groups as columns, visible positions in cells
+    (clauses named in the reader's language where translated, `text=` another)."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
-    groups, rows = matrix(db, round_, current_user, utcnow())
+    groups, rows, text = matrix(db, round_, current_user, utcnow(), parse_language(request.args.get("text")))
     show = request.args.get("show", "all")
     if show == "divergent":
         rows = [r for r in rows if r.divergent]
@@ -151,5 +158,6 @@ def matrix_view(round_id: int):
         groups=groups,
         rows=rows,
         show=show,
+        text_choice=text,
         consultation=db.get(Consultation, round_.consultation_id),
     )
