@@ -40,7 +40,7 @@ def bilingual_round(session, people):
         language="fr",
         texts=[ClauseText("", "Portée", "Le texte français.", "k1")],
     )
-    english = factories.make_comment(session, round_, people["participant:industry"], body="Written in English")
+    factories.make_comment(session, round_, people["participant:industry"], body="Written in English")
     french = factories.make_comment(session, round_, people["participant:governments"], body="Écrit en français")
     french.language = "fr"
     session.commit()
