@@ -89,7 +89,5 @@ def test_an_edit_keeps_the_language_unless_changed(session, people):
     with pytest.raises(Invalid):
         services.update_comment(session, actor=author, comment=comment, data=data("english"), submit=True)
     # Outside a request (the CLI, the demo), English.
-    other, _created = services.save_comment(
-        session, actor=author, round_=round_, data=data(), nonce="n2", submit=True
-    )
+    other, _created = services.save_comment(session, actor=author, round_=round_, data=data(), nonce="n2", submit=True)
     assert other.language == "en"
