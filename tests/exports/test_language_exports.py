@@ -35,3 +35,31 @@ def test_the_exports_carry_each_comment_s_language(app, session, people, login_a
         "Écrit en français": "fr",
         "Написано по-русски": "ru",
     }
+
+
+def test_the_briefing_gives_the_draft_in_the_reader_s_language(app, session, people, login_as, monkeypatch):
+    from consult.drafts import services as drafts
+    from consult.drafts.importer import ClauseText
+
+    round_ = make_round(session, Phase.CLOSED)
+    drafts.save_translation(
+        session,
+        actor=people["organiser"],
+        version=round_.version,
+        language="fr",
+        texts=[ClauseText("", "Portée", "Le texte français de la clause.", "k1")],
+    )
+    make_comment(session, round_, people["participant:governments"], "k1", body="Écrit en français").language = "fr"
+    session.commit()
+    client = sign_in(app, login_as, session, people, "organiser")
+    url = f"/rounds/{round_.id}/briefing"
+    page = client.get(url).get_data(as_text=True)
+    assert "Authoritative text: English" in page and "Portée" not in page
+    assert '<p class="text" lang="fr" dir="ltr">Écrit en français</p>' in page
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "fr")
+    page = client.get(url).get_data(as_text=True)
+    assert "Translation: français" in page and "Le texte français de la clause." in page
+    assert f'href="/rounds/{round_.id}/briefing?text=en"' in page
+    assert "Portée" not in client.get(f"{url}?text=en").get_data(as_text=True)
+    consultation_page = client.get(f"/consultations/{round_.consultation_id}/briefing").get_data(as_text=True)
+    assert "Le texte français de la clause." in consultation_page

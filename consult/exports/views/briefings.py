@@ -16,6 +16,7 @@ from consult.errors import NotAllowed
 from consult.exports import bp, briefing, jobs
 from consult.exports.models import BriefingJob, JobStatus
 from consult.extensions import limiter
+from consult.languages import parse_language
 from consult.forms import BaseForm
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
@@ -45,11 +46,11 @@ def _page(consultation, briefs, pdf_url: str) -> str:
 
 @bp.route("/rounds/<int:round_id>/briefing")
 def round_briefing(round_id: int):
-    """The conference briefing for one round (HTML)."""
+    """The conference briefing for one round (HTML; the draft in the reader's language, `text=` another)."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
     consultation = db.get(Consultation, round_.consultation_id)
-    briefs = [briefing.round_brief(db, round_, current_user, utcnow())]
+    briefs = [briefing.round_brief(db, round_, current_user, utcnow(), parse_language(request.args.get("text")))]
     return _page(consultation, briefs, url_for("exports.round_briefing_pdf", round_id=round_id))
 
 
@@ -64,7 +65,8 @@ def consultation_briefing(consultation_id: int):
         .limit(50)
     )
     now = utcnow()
-    briefs = [briefing.round_brief(db, r, current_user, now) for r in rounds]
+    text = parse_language(request.args.get("text"))
+    briefs = [briefing.round_brief(db, r, current_user, now, text) for r in rounds]
     return _page(consultation, briefs, url_for("exports.consultation_briefing_pdf", consultation_id=consultation_id))
 
 
