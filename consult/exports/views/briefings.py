@@ -16,8 +16,8 @@ from consult.errors import NotAllowed
 from consult.exports import bp, briefing, jobs
 from consult.exports.models import BriefingJob, JobStatus
 from consult.extensions import limiter
-from consult.languages import parse_language
 from consult.forms import BaseForm
+from consult.languages import parse_language
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
 from consult.web import current_actor
