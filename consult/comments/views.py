@@ -17,6 +17,7 @@ from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed
 from consult.extensions import limiter
+from consult.languages import parse_language
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
@@ -265,7 +266,8 @@ def report(comment_id: int):
 @bp.route("/my/comments")
 @login_required
 def mine():
-    """My comments across rounds, with their status and any reason given."""
+    """My comments across rounds, with their status and any reason given (`language=`: those
+    written in one language)."""
     if not policy.can(current_user, Permission.COMMENT_CREATE):
         raise NotAllowed(_("Only people who speak for an organisation write comments."))
     db = get_session()
@@ -275,8 +277,16 @@ def mine():
         .where(Comment.author_id == current_user.id)
         .order_by(Comment.id.desc())
     )
+    language = parse_language(request.args.get("language"))
+    if language is not None:
+        stmt = stmt.where(Comment.language == language)
     page = paginate(db, policy.visible_comments(stmt, current_user), 20)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
-        "comments/mine.html", page=page, rounds=rounds, now=utcnow(), action_form=ActionForm(formdata=None)
+        "comments/mine.html",
+        page=page,
+        rounds=rounds,
+        now=utcnow(),
+        action_form=ActionForm(formdata=None),
+        language=language,
     )

@@ -84,9 +84,7 @@ def chart(title: str, counts: list[tuple[str, int]]) -> Chart:
     return Chart(title, bars)
 
 
-def round_brief(
-    session: Session, round_: Round, viewer: Any, now: Any, text_language: str | None = None
-) -> RoundBrief:
+def round_brief(session: Session, round_: Round, viewer: Any, now: Any, text_language: str | None = None) -> RoundBrief:
     """Everything the briefing shows for one round; the draft's text in the reader's language
     where translated (`text_language`: the one asked for), else the authoritative text."""
     groups = stakeholder_groups(session)
