@@ -5,6 +5,7 @@ version page in the reader's language with the authoritative text a link away.""
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -170,3 +171,25 @@ def test_a_version_records_its_authoritative_language(app, session, people, logi
     versions = fresh(session).scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id)).all()
     assert [v.language for v in versions] == ["fr", "fr"]
     assert "Authoritative text: French" in plain(text(client.get(f"/versions/{first.id}")))
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+def test_translated_texts_come_back_escaped(app, session, people, login_as, payload):
+    from consult.rounds.models import Phase
+    from tests.factories import make_round
+    from tests.web.test_xss import check
+
+    round_ = make_round(session, Phase.OPEN)
+    session.commit()
+    client = organiser_client(app, login_as, session, people)
+    assert _translate(client, round_.version_id, "fr", {0: (payload, payload)}).status_code == 302
+    for url in (
+        f"/versions/{round_.version_id}?text=fr",
+        f"/versions/{round_.version_id}/translation?language=fr",
+        f"/rounds/{round_.id}?text=fr",
+        f"/rounds/{round_.id}/matrix?text=fr",
+    ):
+        html = text(client.get(url))
+        check(html, payload, url)  # the heading, escaped (the body is Markdown, cleaned)
+    briefing = text(client.get(f"/rounds/{round_.id}/briefing?text=fr"))  # (its charts are SVG)
+    assert payload not in briefing and str(escape(payload)) in briefing
