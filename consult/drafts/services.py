@@ -246,6 +246,11 @@ def save_translation(
                 _("The text of clause %(n)s is longer than %(max)d characters.", n=clause.number, max=MAX_BODY)
             )
         row = existing.get(clause.key)
+        if (heading or body) and ((clause.heading and not heading) or (clause.body and not body)):
+            # Half a translation would show readers a heading without its text (or the reverse).
+            raise Invalid(
+                _("Translate both the heading and the text of clause %(n)s, or leave both blank.", n=clause.number)
+            )
         if not heading and not body:
             if row is not None:
                 session.delete(row)

@@ -125,7 +125,12 @@ def test_translation_refusals(session, people):
         )
     with pytest.raises(Invalid):
         services.save_translation(
-            session, actor=organiser, version=version, language="fr", texts=[ClauseText("", "x" * 301, "", "k1")]
+            session, actor=organiser, version=version, language="fr", texts=[ClauseText("", "x" * 301, "y", "k1")]
+        )
+    # Half a clause: readers would get a French heading over no text.
+    with pytest.raises(Invalid, match="both the heading and the text of clause 1"):
+        services.save_translation(
+            session, actor=organiser, version=version, language="fr", texts=[ClauseText("", "Portée", "", "k1")]
         )
 
 

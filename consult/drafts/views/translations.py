@@ -13,11 +13,13 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
 
 from consult.db import get_session
 from consult.drafts import bp, services
 from consult.drafts.forms import TranslationForm
 from consult.drafts.models import DraftVersion
+from consult.errors import Conflict
 from consult.languages import CONTENT_LANGUAGES, interface_language, native_name, parse_language
 from consult.policy import Permission
 from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
@@ -74,20 +76,28 @@ def translate(version_id: int):
     form = TranslationForm()
     language = _target_language(version, form.language.data or "?")
     if form.validate_on_submit():
-        done = commit_or_refuse(
-            lambda: services.save_translation(
-                db, actor=current_actor(), version=version, language=language, texts=form.texts()
-            ),
-            form=form,
-            success=lambda n: ngettext(
-                "The translation into %(language)s is saved (%(num)d clause changed).",
-                "The translation into %(language)s is saved (%(num)d clauses changed).",
-                n,
-                language=native_name(language),
-            ),
-        )
+        try:
+            done = _save(db, version, language, form)
+        except IntegrityError:  # another organiser added the same clause's translation at the same moment
+            db.rollback()
+            raise Conflict(_("Someone else saved this translation at the same moment. Reload and try again.")) from None
         if done:
             return redirect(url_for("drafts.version", version_id=version.id, text=language))
     if not form.errors and not form.form_errors:
         form.form_errors.append(_("Check the address or the form and try again."))
     return _page(form, version, language, clauses, 400)
+
+
+def _save(db, version: DraftVersion, language: str, form: TranslationForm):
+    return commit_or_refuse(
+        lambda: services.save_translation(
+            db, actor=current_actor(), version=version, language=language, texts=form.texts()
+        ),
+        form=form,
+        success=lambda n: ngettext(
+            "The translation into %(language)s is saved (%(num)d clause changed).",
+            "The translation into %(language)s is saved (%(num)d clauses changed).",
+            n,
+            language=native_name(language),
+        ),
+    )
