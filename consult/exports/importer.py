@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from consult.drafts.models import Clause
 from consult.drafts.references import ClauseIndex
 from consult.errors import DomainError, Invalid
 from consult.exports import isotable
+from consult.languages import CONTENT_LANGUAGES, native_name
 from consult.policy import Permission
 from consult.rounds.models import Round
 
@@ -77,6 +79,7 @@ class Checked:
     number: str  # the number column as written ("" when the table has none)
     observation: str
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # None: no Language column, or blank (the importer's language)
 
 
 def read(data: bytes) -> isotable.Table:
@@ -160,6 +163,9 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
         reasons.append(_("a paragraph, figure or table may have at most %(n)d characters", n=comments.MAX_PARAGRAPH))
     if clause_ref is not None and len(clause_ref) > 200:
         reasons.append(_("a clause reference may have at most 200 characters"))
+    language = language_of(cells.get("language", ""))
+    if language == "":
+        reasons.append(_("the language must be one of ar, en, es, fr, ru, zh"))
     if reasons or comment_type is None:
         return None
     return Checked(
@@ -175,7 +181,20 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
         mb=cells.get("mb", ""),
         number=cells.get("number", ""),
         observation=cells.get("observation", ""),
+        language=language,
     )
+
+
+def language_of(text: str) -> str | None:
+    """The content language a "Language" cell names (its code, or its name in itself or in
+    English: "fr", "français", "French"); None for a blank cell, "" for anything else."""
+    word = text.strip().casefold()
+    if not word:
+        return None
+    for code in CONTENT_LANGUAGES:
+        if word in (code, native_name(code).casefold(), Locale.parse(code).get_display_name("en").casefold()):
+            return code
+    return ""
 
 
 def _speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
@@ -237,6 +256,7 @@ def import_comments(
             clause_ref=item.clause_ref,
             other_clause_keys=item.other_clause_keys,
             source_number=source_number[:40],
+            language=item.language,
         )
         try:
             comment, _created = comments.save_comment(

@@ -63,3 +63,46 @@ def test_the_briefing_gives_the_draft_in_the_reader_s_language(app, session, peo
     assert "Portée" not in client.get(f"{url}?text=en").get_data(as_text=True)
     consultation_page = client.get(f"/consultations/{round_.consultation_id}/briefing").get_data(as_text=True)
     assert "Le texte français de la clause." in consultation_page
+
+
+def test_an_imported_table_s_language_column_is_read(app, session, people, login_as):
+    import io
+
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from consult.comments.models import Comment
+    from tests.exports.test_import import upload
+    from tests.support.state import fresh
+
+    round_ = make_round(session, Phase.OPEN)
+    session.commit()
+    org = people.organisations["governments"].name
+
+    def sheet(rows):
+        workbook = Workbook()
+        workbook.active.append(["MB/NC", "Clause", "Type", "Comments", "Proposed change", "Language"])
+        for row in rows:
+            workbook.active.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+
+    client = sign_in(app, login_as, session, people, "participant:governments")
+    refused = upload(client, round_.id, sheet([[org, "1", "te", "Un", None, "klingon"]]))
+    assert refused.status_code == 400
+    assert "the language must be one of ar, en, es, fr, ru, zh" in refused.get_data(as_text=True)
+    rows = [
+        [org, "1", "te", "Un commentaire", None, "français"],
+        [org, "2", "te", "Комментарий", None, "RU"],
+        [org, "3", "te", "A comment", None, "Spanish"],
+        [org, "3", "ed", "No language said", None, None],
+    ]
+    assert upload(client, round_.id, sheet(rows)).status_code == 302
+    stored = fresh(session).execute(select(Comment.body, Comment.language).order_by(Comment.id)).all()
+    assert [tuple(r) for r in stored] == [
+        ("Un commentaire", "fr"),
+        ("Комментарий", "ru"),
+        ("A comment", "es"),
+        ("No language said", "en"),  # the importer's interface language
+    ]
