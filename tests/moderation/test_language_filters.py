@@ -44,3 +44,16 @@ def test_my_comments_filter_by_language(app, session, people, login_as):
     french = client.get("/my/comments?language=fr").get_data(as_text=True)
     assert "Le mien en français" in french and "Mine in English" not in french
     assert 'lang="fr" dir="ltr">Le mien en français</a>' in french
+
+
+def test_the_dispositions_page_filters_by_language(app, session, people, login_as):
+    round_ = make_round(session, Phase.CLOSED)
+    make_comment(session, round_, people["participant:industry"], body="Answer me in English")
+    make_comment(session, round_, people["participant:governments"], body="Répondez en français").language = "fr"
+    session.commit()
+    client = _client(app, login_as, people["organiser"])
+    everything = as_text(client.get(f"/rounds/{round_.id}/dispositions").get_data(as_text=True))
+    assert "Answer me in English" in everything and "Répondez en français" in everything
+    french = client.get(f"/rounds/{round_.id}/dispositions?language=fr").get_data(as_text=True)
+    assert "Répondez en français" in french and "Answer me in English" not in french
+    assert '<option value="fr" lang="fr" selected>' in french
