@@ -231,9 +231,11 @@ def update_comment(
     data: CommentInput,
     submit: bool,
     now: datetime | None = None,
+    exact: bool = False,
 ) -> Comment:
-    """The author edits a comment while the round is open; a submitted one goes through
-    sign-off and moderation again as the round requires."""
+    """The author edits a comment while the round is open; a submitted one (a rejected one
+    too: it is submitted again) goes through sign-off and moderation again as the round
+    requires (`status_after_submit`). `exact`: texts are kept as given (an imported table's)."""
     _own_comment(actor, comment)
     now = now or utcnow()
     round_ = round_for_writing(session, comment.round_id, now)
@@ -246,19 +248,24 @@ def update_comment(
         comment.clause_ref = None
         session.execute(sa_delete(CommentClause).where(CommentClause.comment_id == comment.id))
     comment.clause_key, comment.clause_position = data.clause_key, position
+
+    def kept(text: str) -> str:
+        return text if exact else text.strip()
+
     if data.line_number is not None:
-        comment.line_number = data.line_number.strip()
+        comment.line_number = kept(data.line_number)
     if data.paragraph is not None:
-        comment.paragraph = data.paragraph.strip()
+        comment.paragraph = kept(data.paragraph)
     comment.type, comment.attribution = data.type, data.attribution
     if data.language is not None:
         comment.language = data.language
-    comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
+    comment.body, comment.proposed_change = kept(data.body), kept(data.proposed_change)
     comment.updated_at = now
     if submit or was_submitted:
         comment.status = status_after_submit(session, round_, actor)
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
+        comment.rejection_reason = ""  # the rejection stays in the audit log
     event = audit.record(session, actor=actor, action="comment.edit", subject=comment)
     stamp_keys(session, comment, before, event)
     signals.comment_submitted.send(None, session=session, comment=comment, event=event)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.drafts.importer import MAX_BYTES, MAX_CLAUSES, ClauseText
 from consult.drafts.services import MAX_BODY
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 from consult.languages import language_choices
 
 EXTRA_ROWS = 3  # empty rows for new clauses under the existing ones
@@ -70,7 +70,7 @@ def language_field(label=None) -> SelectField:
     return SelectField(label or _l("Language of the text"), choices=language_choices(), validate_choice=False)
 
 
-class ClausesForm(BaseForm):
+class ClausesForm(OnceForm):
     """Every clause of a version, in rows."""
 
     language = language_field()
@@ -115,7 +115,7 @@ class NewDraftForm(ClausesForm):
     )
 
 
-class ImportForm(BaseForm):
+class ImportForm(OnceForm):
     """A Markdown file for the next version."""
 
     language = language_field()

@@ -12,7 +12,7 @@ the round page shows, so `clause_translation` bumps the revision of the rounds o
 as 0007's triggers do for the clauses themselves.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0019 (written on 0013; chained after main's 0019 when main was merged in)
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

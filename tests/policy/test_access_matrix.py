@@ -202,6 +202,9 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("exports.import_template", "GET"):        (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "GET"):           (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "POST"):          (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
+    # A table sent again, waiting for its sender's confirmation: the world's is the subject's.
+    ("exports.confirm_import", "GET"):         (LOGIN,  404,   404,    403,    403,    403),
+    ("exports.confirm_import", "POST"):        (LOGIN,  404,   404,    403,    403,    403),
     # A compiled table of many organisations: the secretariat.
     ("exports.import_compiled", "GET"):        (LOGIN,  403,   403,    403,    200,    403),
     ("exports.import_compiled", "POST"):       (LOGIN,  403,   403,    403,    ALLOWED, 403),

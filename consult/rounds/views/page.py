@@ -61,7 +61,7 @@ def detail(round_id: int):
         html = render_template(
             "rounds/_comments.html",
             labels=_clause_labels(page),
-            new_comment_form=comment_form_maker(db, round_),
+            new_comment_form=comment_form_maker(db, round_, current_user),
             comment_on=on,
             round=round_,
             page=page,
