@@ -47,6 +47,62 @@ V1 = [
     ClauseText("6", "Review", "These norms are reviewed after two years."),
 ]
 
+# The revised draft (v2) in French and Spanish, by clause number: (heading, text). The English
+# text stays authoritative; Arabic, Chinese and Russian readers get it for want of a translation.
+V2_TRANSLATIONS = {
+    "fr": {
+        "1": (
+            "Objet",
+            "Les présentes normes décrivent le comportement responsable dans le cyberespace, en vue de leur "
+            "examen à la Conférence de Séoul sur le cyberespace.",
+        ),
+        "2": (
+            "Protection des infrastructures critiques",
+            "Les États ne devraient pas mener ni soutenir sciemment d’activité qui endommage intentionnellement "
+            "des infrastructures critiques, telles que désignées par chaque État, fournissant des services au public.",
+        ),
+        "3": (
+            "Divulgation coordonnée des vulnérabilités",
+            "Les États devraient encourager le signalement responsable des vulnérabilités et partager les "
+            "informations connexes sur les moyens d’y remédier.",
+        ),
+        "4": (
+            "Équipes d’intervention en cas d’incident",
+            "Les États ne devraient pas porter atteinte aux systèmes d’information des équipes d’intervention en "
+            "cas d’incident de sécurité informatique (CSIRT).",
+        ),
+        "5": ("Développement sécurisé", "Les producteurs devraient suivre des pratiques de développement sécurisé."),
+        "6": ("Mesures de confiance", "Les États devraient s’appuyer sur les mesures de confiance régionales."),
+    },
+    "es": {
+        "1": (
+            "Propósito",
+            "Las presentes normas describen el comportamiento responsable en el ciberespacio, para su examen en "
+            "la Conferencia de Seúl sobre el Ciberespacio.",
+        ),
+        "2": (
+            "Protección de las infraestructuras críticas",
+            "Los Estados no deberían realizar ni apoyar a sabiendas actividades que dañen intencionadamente "
+            "infraestructuras críticas, según las designe cada Estado, que presten servicios al público.",
+        ),
+        "3": (
+            "Divulgación coordinada de vulnerabilidades",
+            "Los Estados deberían alentar la notificación responsable de vulnerabilidades y compartir la "
+            "información conexa sobre las soluciones disponibles.",
+        ),
+        "4": (
+            "Equipos de respuesta a incidentes",
+            "Los Estados no deberían dañar los sistemas de información de los equipos de respuesta a incidentes "
+            "de seguridad informática (CSIRT).",
+        ),
+        "5": ("Desarrollo seguro", "Los productores deberían seguir prácticas de desarrollo seguro."),
+        "6": (
+            "Medidas de fomento de la confianza",
+            "Los Estados deberían aprovechar las medidas regionales de fomento de la confianza.",
+        ),
+    },
+}
+
 # (account, clause number or None, type, body, proposed change, attribution)
 ROUND_ONE_COMMENTS = [
     (
@@ -179,6 +235,9 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     )
     v2.created_at = now - timedelta(days=15)
     keys2 = {c.number: c.key for c in drafts.clauses_of(session, v2)}
+    for language, texts in V2_TRANSLATIONS.items():
+        translated = [ClauseText("", heading, body, keys2[number]) for number, (heading, body) in texts.items()]
+        drafts.save_translation(session, actor=organiser, version=v2, language=language, texts=translated)
     _answer_first_round(session, organiser, first_comments, drafts.clauses_of(session, v2), now)
     second = rounds.create_round(
         session,

@@ -18,7 +18,7 @@ from consult.comments.models import Comment, CommentClause, CommentReport
 from consult.consultations.models import Consultation
 from consult.digests.models import Digest, EmailPreference
 from consult.dispositions.models import Acknowledgement, Disposition
-from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.drafts.models import Clause, ClauseTranslation, Draft, DraftVersion
 from consult.exports.models import BriefingJob, PendingImport
 from consult.mail.models import OutboxMessage
 from consult.notifications.models import Notification
@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "BriefingJob",
     "Clause",
+    "ClauseTranslation",
     "Comment",
     "CommentClause",
     "CommentReport",

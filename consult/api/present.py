@@ -59,6 +59,7 @@ def comment(c: Comment, viewer: Any) -> schemas.Comment:
         status=c.status,
         body=c.body,
         proposed_change=c.proposed_change,
+        language=c.language,
         author=schemas.Author(
             name=c.author.display_name if person else None,
             organisation=c.organisation.name if organisation else None,

@@ -46,8 +46,13 @@ class PageQuery(Input):
     limit: int = Field(20, ge=1, le=100, description="Items per page.")
 
 
+# The six content languages (consult.languages.CONTENT_LANGUAGES), by ISO 639-1 code.
+Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
+
+
 class CommentQuery(PageQuery):
     type: CommentType | None = Field(None, description="Only comments of this type.")
+    language: Language | None = Field(None, description="Only comments written in this language.")
     group: int | None = Field(None, ge=1, le=2**31 - 1, description="Only comments from this stakeholder group.")
     clause: str | None = Field(
         None, pattern=CLAUSE_PATTERN, description="A clause's stable key, or `general` for general comments."
@@ -80,6 +85,9 @@ class CommentIn(Input):
     body: str = Field(..., min_length=1, max_length=20_000)
     proposed_change: str = Field("", max_length=20_000)
     attribution: Attribution = Attribution.PERSON
+    language: Language | None = Field(
+        None, description="The language it is written in; by default the request's `Accept-Language`, else English."
+    )
     submit: bool = Field(True, description="Submit now (false: keep it as a draft only you see).")
 
 
@@ -89,6 +97,7 @@ class CommentEdit(Input):
     body: str | None = Field(None, min_length=1, max_length=20_000)
     proposed_change: str | None = Field(None, max_length=20_000)
     attribution: Attribution | None = None
+    language: Language | None = None
     submit: bool = Field(False, description="Submit a draft with this edit.")
 
 
@@ -203,6 +212,7 @@ class Comment(BaseModel):
     status: CommentStatus
     body: str
     proposed_change: str
+    language: Language = Field(description="The language it is written in (ISO 639-1).")
     author: Author
     hidden: bool
     submitted_at: datetime | None

@@ -87,6 +87,7 @@ def comment_html(comment: Comment) -> Markup:
         comment.line_number,
         comment.paragraph,
         comment.clause_ref,
+        comment.language,
         g.consult_comment_key,
     )
 

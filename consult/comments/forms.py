@@ -21,6 +21,7 @@ from consult.comments.models import Attribution, CommentStatus, CommentType
 from consult.comments.services import MAX_BODY, MAX_LINE, MAX_PARAGRAPH, status_after_submit
 from consult.drafts.models import Clause
 from consult.forms import BaseForm, OnceForm
+from consult.languages import interface_language, language_choices
 from consult.rounds.models import Round
 
 TYPE_LABELS = {
@@ -43,6 +44,8 @@ class CommentForm(BaseForm):
         _l("Paragraph, figure or table (optional)"), validators=[Optional(), Length(max=MAX_PARAGRAPH)]
     )
     type = SelectField(_l("Type of comment"), choices=[(t.value, label) for t, label in TYPE_LABELS.items()])
+    # Checked by the service (a form posted without it is in the author's interface language).
+    language = SelectField(_l("Written in"), choices=language_choices(), validate_choice=False)
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)])
     proposed_change = TextAreaField(_l("Proposed change (optional)"), validators=[Optional(), Length(max=MAX_BODY)])
     supports_text = BooleanField(_l("The text should stay as it is (I support it unchanged)"))
@@ -168,6 +171,8 @@ def comment_form(
         data["attribution"] = policy.default_attribution(round_).value
     form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
     form.attribution.choices = [(a.value, ATTRIBUTION_LABELS[a]) for a in policy.attribution_choices(round_)]
+    if formdata is None and not form.language.data:
+        form.language.data = interface_language()  # by default, the language the author reads in
     form.clause.choices = choices if choices is not None else clause_choices(session, round_)
     form.fresh_nonce()
     if author is not None and getattr(author, "organisation_id", None) is not None:

@@ -108,6 +108,9 @@ class Comment(Base):
     # `clause_key` stays the primary clause (the round page groups by it); further clauses it
     # names are `CommentClause` rows.
     clause_ref: Mapped[str | None] = mapped_column(String(200))
+    # The language the comment is written in (consult.languages): the author's choice, by
+    # default their interface's language when they wrote it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     organisation: Mapped[Organisation] = relationship(lazy="raise")

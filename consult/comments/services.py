@@ -24,6 +24,7 @@ from consult.comments.models import Attribution, Comment, CommentClause, Comment
 from consult.db import utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.languages import interface_language, parse_language
 from consult.policy import Permission
 from consult.rounds.models import Phase, Round
 from consult.rounds.services import lock_round
@@ -53,6 +54,9 @@ class CommentInput:
     source_number: str = ""  # the number an imported table gave it
     # The text should stay as it is (no change wanted); None leaves a stored comment's value.
     supports_text: bool | None = None
+    # The language it is written in; None: on a new comment the author's interface language,
+    # on an edit the language it had.
+    language: str | None = None
 
 
 def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
@@ -90,6 +94,8 @@ def round_for_writing(session: Session, round_id: int, now: datetime) -> Round:
 
 
 def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
+    if data.language is not None and parse_language(data.language) is None:
+        raise Invalid(_("Choose the language the comment is written in."), "language")
     body = data.body.strip()
     if not body:
         raise Invalid(_("Write your comment."), "body")
@@ -189,6 +195,7 @@ def save_comment(
         clause_ref=data.clause_ref,
         source_number=data.source_number,
         supports_text=bool(data.supports_text),
+        language=data.language or interface_language(),
         author_id=actor.id,
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
@@ -260,6 +267,8 @@ def update_comment(
     if data.supports_text is not None:
         comment.supports_text = data.supports_text
     comment.type, comment.attribution = data.type, data.attribution
+    if data.language is not None:
+        comment.language = data.language
     comment.body, comment.proposed_change = kept(data.body), kept(data.proposed_change)
     comment.updated_at = now
     if submit or was_submitted:

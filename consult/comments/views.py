@@ -17,6 +17,7 @@ from consult.db import get_session, utcnow
 from consult.drafts.models import Clause
 from consult.errors import Conflict, Invalid, NotAllowed
 from consult.extensions import limiter
+from consult.languages import parse_language
 from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
@@ -34,6 +35,7 @@ def _input(form: CommentForm) -> services.CommentInput:
         supports_text=bool(form.supports_text.data),
         line_number=form.line_number.data or "",
         paragraph=form.paragraph.data or "",
+        language=form.language.data or None,
     )
 
 
@@ -103,7 +105,7 @@ def create(round_id: int):
         return _form_page(form, round_, message=str(exc), status=409)
     except Invalid as exc:
         db.rollback()
-        name = {"clause": "clause"}.get(exc.field or "", "body")
+        name = {"clause": "clause", "language": "language"}.get(exc.field or "", "body")
         form[name].errors = [*form[name].errors, str(exc)]
         return _form_page(form, round_, status=400)
     db.commit()
@@ -196,6 +198,7 @@ def edit(comment_id: int):
             attribution=comment.attribution.value,
             line_number=comment.line_number,
             paragraph=comment.paragraph,
+            language=comment.language,
             author=current_user,
             editing=comment.status,
         )
@@ -287,7 +290,8 @@ def report(comment_id: int):
 @bp.route("/my/comments")
 @login_required
 def mine():
-    """My comments across rounds, with their status and any reason given."""
+    """My comments across rounds, with their status and any reason given (`language=`: those
+    written in one language)."""
     if not policy.can(current_user, Permission.COMMENT_CREATE):
         raise NotAllowed(_("Only people who speak for an organisation write comments."))
     db = get_session()
@@ -297,8 +301,16 @@ def mine():
         .where(Comment.author_id == current_user.id)
         .order_by(Comment.id.desc())
     )
+    language = parse_language(request.args.get("language"))
+    if language is not None:
+        stmt = stmt.where(Comment.language == language)
     page = paginate(db, policy.visible_comments(stmt, current_user), 20)
     rounds = {r.id: r for r in db.scalars(select(Round).where(Round.id.in_({c.round_id for c in page.items})))}
     return render_template(
-        "comments/mine.html", page=page, rounds=rounds, now=utcnow(), action_form=ActionForm(formdata=None)
+        "comments/mine.html",
+        page=page,
+        rounds=rounds,
+        now=utcnow(),
+        action_form=ActionForm(formdata=None),
+        language=language,
     )

@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from consult.drafts.importer import MAX_BYTES, MAX_CLAUSES, ClauseText
 from consult.drafts.services import MAX_BODY
 from consult.forms import BaseForm, OnceForm
+from consult.languages import language_choices
 
 EXTRA_ROWS = 3  # empty rows for new clauses under the existing ones
 POSITION_STEP = 10  # rows are numbered 10, 20, 30 so a clause can be moved between two others
@@ -61,9 +63,17 @@ class ClauseRowForm(Form):
         )
 
 
+def language_field(label=None) -> SelectField:
+    """The language a text is written in (the version's authoritative language)."""
+    # Not checked against the choices here: a form posted without it keeps the previous version's
+    # language, and the service refuses a code that is not a content language (on this field).
+    return SelectField(label or _l("Language of the text"), choices=language_choices(), validate_choice=False)
+
+
 class ClausesForm(OnceForm):
     """Every clause of a version, in rows."""
 
+    language = language_field()
     note = TextAreaField(_l("What changed (optional note)"), validators=[Optional(), Length(max=2000)])
     clauses = FieldList(FormField(ClauseRowForm), min_entries=0, max_entries=MAX_ROWS)
 
@@ -160,6 +170,7 @@ class NewDraftForm(ClausesForm):
 class ImportForm(OnceForm):
     """A Markdown file for the next version."""
 
+    language = language_field()
     file = FileField(
         _l("Markdown file"),
         validators=[
@@ -175,3 +186,24 @@ class ReferenceForm(BaseForm):
     """The draft's document reference: the comment table's sheet title and header."""
 
     reference = StringField(_l("Document reference"), validators=[Optional(), Length(max=60)])
+
+
+class TranslationRowForm(Form):
+    """One clause's translation (a plain Form: the outer form carries the CSRF token)."""
+
+    key = HiddenField()
+    heading = StringField(_l("Heading"), validators=[Optional(), Length(max=300)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=MAX_BODY)])
+
+    def to_text(self) -> ClauseText:
+        return ClauseText(number="", heading=self.heading.data or "", body=self.body.data or "", key=self.key.data)
+
+
+class TranslationForm(BaseForm):
+    """A version's clauses in one language: a row per clause, matched by its stable key."""
+
+    language = HiddenField()
+    clauses = FieldList(FormField(TranslationRowForm), min_entries=0, max_entries=MAX_ROWS)
+
+    def texts(self) -> list[ClauseText]:
+        return [row.form.to_text() for row in self.clauses]

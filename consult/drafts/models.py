@@ -44,6 +44,9 @@ class DraftVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The language of the clauses' own text, the authoritative one (consult.languages);
+    # translations are `ClauseTranslation` rows.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     draft: Mapped[Draft] = relationship(back_populates="versions", lazy="joined", innerjoin=True)
     clauses: Mapped[list[Clause]] = relationship(back_populates="version", order_by="Clause.position", lazy="raise")
@@ -77,3 +80,23 @@ class Clause(Base):
     @property
     def label(self) -> str:
         return f"{self.number} {self.heading}".strip()
+
+
+class ClauseTranslation(Base):
+    """A clause's heading and text in another language than its version's (a translation).
+
+    The authoritative text stays on the clause; a translation may be added or corrected at any
+    time (the version stays immutable in its own language), clause by clause.
+    """
+
+    __tablename__ = "clause_translation"
+    __table_args__ = (UniqueConstraint("clause_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    heading: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -10,15 +10,17 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult import audit, policy
 from consult.auth.models import User
 from consult.consultations.models import Consultation
+from consult.db import utcnow
 from consult.drafts.importer import ClauseText, parse_markdown, trim_body
-from consult.drafts.models import Clause, Draft, DraftVersion
+from consult.drafts.models import Clause, ClauseTranslation, Draft, DraftVersion
 from consult.errors import Invalid
+from consult.languages import DEFAULT_LANGUAGE, language_name, parse_language
 from consult.markup import render_markdown
 from consult.policy import Permission
 
@@ -100,11 +102,21 @@ def _check_clauses(clauses: list[ClauseText], known_keys: set[str]) -> None:
 
 
 def create_version(
-    session: Session, *, actor: User, draft: Draft, clauses: list[ClauseText], note: str = ""
+    session: Session,
+    *,
+    actor: User,
+    draft: Draft,
+    clauses: list[ClauseText],
+    note: str = "",
+    language: str | None = None,
 ) -> DraftVersion:
-    """Add the next immutable version of `draft`; clauses with a key carry it forward."""
+    """Add the next immutable version of `draft`; clauses with a key carry it forward.
+    `language`: the text's (authoritative) language; by default the previous version's."""
     policy.require(actor, Permission.DRAFT_MANAGE)
     previous = latest_version(session, draft)
+    if language is not None and parse_language(language) is None:
+        raise Invalid(_("Choose the language the text is written in."), "language")
+    language = language or (previous.language if previous else DEFAULT_LANGUAGE)
     known = {c.key for c in clauses_of(session, previous)} if previous else set()
     _check_clauses(clauses, known)
     version = DraftVersion(
@@ -112,6 +124,7 @@ def create_version(
         number=(previous.number + 1) if previous else 1,
         note=note.strip(),
         created_by_id=actor.id,
+        language=language,
     )
     session.add(version)
     session.flush()
@@ -135,6 +148,7 @@ def create_version(
         subject=version,
         summary=f"{draft.title} v{version.number}",
         clauses=len(clauses),
+        language=language,
     )
     return version
 
@@ -165,11 +179,102 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def import_version(session: Session, *, actor: User, draft: Draft, data: bytes, note: str = "") -> DraftVersion:
+def import_version(
+    session: Session, *, actor: User, draft: Draft, data: bytes, note: str = "", language: str | None = None
+) -> DraftVersion:
     """Create the next version from a Markdown file (MarkdownImportError lists every problem)."""
     policy.require(actor, Permission.DRAFT_MANAGE)
     clauses = match_previous_keys(session, draft, parse_markdown(data))
-    return create_version(session, actor=actor, draft=draft, clauses=clauses, note=note)
+    return create_version(session, actor=actor, draft=draft, clauses=clauses, note=note, language=language)
+
+
+# --- Translations ----------------------------------------------------------------------------
+
+
+def translations_of(session: Session, version: DraftVersion, language: str) -> dict[str, ClauseTranslation]:
+    """The version's translated clauses in `language`, by clause key."""
+    rows = session.execute(
+        select(Clause.key, ClauseTranslation)
+        .join(ClauseTranslation, ClauseTranslation.clause_id == Clause.id)
+        .where(Clause.version_id == version.id, ClauseTranslation.language == language)
+    )
+    return {key: text for key, text in rows}
+
+
+def translation_counts(session: Session, version: DraftVersion) -> dict[str, int]:
+    """How many of the version's clauses each language has a translation of."""
+    rows = session.execute(
+        select(ClauseTranslation.language, func.count(ClauseTranslation.id))
+        .join(Clause, Clause.id == ClauseTranslation.clause_id)
+        .where(Clause.version_id == version.id)
+        .group_by(ClauseTranslation.language)
+    )
+    return {language: n for language, n in rows}
+
+
+def save_translation(
+    session: Session, *, actor: User, version: DraftVersion, language: str, texts: list[ClauseText]
+) -> int:
+    """Add or correct the translation of a version's clauses into `language`, matched by clause
+    key; a clause left blank has no translation (readers get the authoritative text). Returns
+    the number of clauses changed. The version's own text stays as it is: it is authoritative."""
+    policy.require(actor, Permission.DRAFT_MANAGE)
+    if parse_language(language) is None:
+        raise Invalid(_("Choose the language of the translation."), "language")
+    if language == version.language:
+        raise Invalid(
+            _(
+                "%(language)s is the language of the version itself: edit a new version instead.",
+                language=language_name(language),
+            ),
+            "language",
+        )
+    clauses = {c.key: c for c in clauses_of(session, version)}
+    existing = translations_of(session, version, language)
+    changed = 0
+    seen: set[str] = set()
+    for text in texts:
+        clause = clauses.get(text.key or "")
+        if clause is None or clause.key in seen:
+            raise Invalid(_("The translation names a clause this version does not have. Reload the page."))
+        seen.add(clause.key)
+        heading, body = text.heading.strip(), trim_body(text.body)
+        if len(heading) > 300:
+            raise Invalid(_("The heading of clause %(n)s is longer than 300 characters.", n=clause.number))
+        if len(body) > MAX_BODY:
+            raise Invalid(
+                _("The text of clause %(n)s is longer than %(max)d characters.", n=clause.number, max=MAX_BODY)
+            )
+        row = existing.get(clause.key)
+        if (heading or body) and ((clause.heading and not heading) or (clause.body and not body)):
+            # Half a translation would show readers a heading without its text (or the reverse).
+            raise Invalid(
+                _("Translate both the heading and the text of clause %(n)s, or leave both blank.", n=clause.number)
+            )
+        if not heading and not body:
+            if row is not None:
+                session.delete(row)
+                changed += 1
+            continue
+        if row is None:
+            row = ClauseTranslation(clause_id=clause.id, language=language)
+            session.add(row)
+        elif (row.heading, row.body) == (heading, body):
+            continue
+        row.heading, row.body, row.body_html = heading, body, render_markdown(body)
+        row.updated_at, row.updated_by_id = utcnow(), actor.id
+        changed += 1
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="draft.translation_save",
+        subject=version,
+        summary=f"{version.draft.title} v{version.number} ({language})",
+        language=language,
+        clauses=changed,
+    )
+    return changed
 
 
 # --- Comparison ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from consult.comments.forms import TYPE_LABELS
 from consult.comments.models import Attribution, Comment, CommentType
 from consult.dispositions.models import Acknowledgement, AcknowledgementKind, Disposition
 from consult.dispositions.queries import answerable
-from consult.drafts.models import Clause
+from consult.drafts.texts import ShownClause, TextChoice, version_text
 from consult.rounds.models import Round
 from consult.rounds.queries import with_people
 
@@ -56,7 +56,7 @@ class Position:
 
 @dataclass
 class ClauseBrief:
-    clause: Clause | None  # None: general comments
+    clause: ShownClause | None  # None: general comments
     by_group: dict[int, list[Position]] = field(default_factory=dict)
     objections: int = 0
     answered: int = 0
@@ -75,6 +75,7 @@ class RoundBrief:
     total: int
     answered: int
     objections: int
+    text: TextChoice | None = None  # the language the draft's text is given in
 
 
 def chart(title: str, counts: list[tuple[str, int]]) -> Chart:
@@ -83,12 +84,11 @@ def chart(title: str, counts: list[tuple[str, int]]) -> Chart:
     return Chart(title, bars)
 
 
-def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> RoundBrief:
-    """Everything the briefing shows for one round."""
+def round_brief(session: Session, round_: Round, viewer: Any, now: Any, text_language: str | None = None) -> RoundBrief:
+    """Everything the briefing shows for one round; the draft's text in the reader's language
+    where translated (`text_language`: the one asked for), else the authoritative text."""
     groups = stakeholder_groups(session)
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    text, clauses = version_text(session, round_.version_id, round_.version.language, text_language)
     stmt = (
         select(Comment, Disposition, Acknowledgement)
         .outerjoin(Disposition, and_(Disposition.comment_id == Comment.id, policy.disposition_visibility(viewer)))
@@ -125,4 +125,4 @@ def round_brief(session: Session, round_: Round, viewer: Any, now: Any) -> Round
         chart(_("Comments by organisation"), sorted(by_org.items(), key=lambda kv: (-kv[1], kv[0]))[:20]),
     ]
     total = sum(by_group.values())
-    return RoundBrief(round_, groups, ordered, charts, total, answered, objections)
+    return RoundBrief(round_, groups, ordered, charts, total, answered, objections, text)

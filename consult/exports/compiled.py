@@ -34,6 +34,7 @@ from consult.dispositions import vocabulary
 from consult.dispositions.models import DispositionKind
 from consult.errors import DomainError
 from consult.exports.importer import Checked, ImportRefused, Problem, check_row, clause_index, read
+from consult.languages import interface_language
 from consult.policy import Permission
 from consult.rounds.models import Phase, Round
 from consult.rounds.services import lock_round
@@ -207,6 +208,7 @@ def _store(
             line_number=checked.line_number,
             paragraph=checked.paragraph,
             clause_ref=checked.clause_ref,
+            language=checked.language or interface_language(),
             number=number,
             member_code=code,
             number_seq=seq,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from consult.drafts.models import Clause
 from consult.drafts.references import ClauseIndex
 from consult.errors import Invalid
 from consult.exports import isotable
+from consult.languages import CONTENT_LANGUAGES, native_name
 from consult.rounds.models import Round
 
 MAX_ROWS = 5_000
@@ -74,6 +76,7 @@ class Checked:
     number: str  # the number column as written ("" when the table has none)
     observation: str
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # None: no Language column, or blank (the importer's language)
 
 
 def read(data: bytes) -> isotable.Table:
@@ -157,6 +160,9 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
         reasons.append(_("a paragraph, figure or table may have at most %(n)d characters", n=comments.MAX_PARAGRAPH))
     if clause_ref is not None and len(clause_ref) > 200:
         reasons.append(_("a clause reference may have at most 200 characters"))
+    language = language_of(cells.get("language", ""))
+    if language == "":
+        reasons.append(_("the language must be one of ar, en, es, fr, ru, zh"))
     if reasons or comment_type is None:
         return None
     return Checked(
@@ -172,7 +178,20 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
         mb=cells.get("mb", ""),
         number=cells.get("number", ""),
         observation=cells.get("observation", ""),
+        language=language,
     )
+
+
+def language_of(text: str) -> str | None:
+    """The content language a "Language" cell names (its code, or its name in itself or in
+    English: "fr", "français", "French"); None for a blank cell, "" for anything else."""
+    word = text.strip().casefold()
+    if not word:
+        return None
+    for code in CONTENT_LANGUAGES:
+        if word in (code, native_name(code).casefold(), Locale.parse(code).get_display_name("en").casefold()):
+            return code
+    return ""
 
 
 def speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:

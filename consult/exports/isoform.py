@@ -26,8 +26,9 @@ from flask_babel import gettext as _
 from consult.exports.rows import ExportRow
 
 COLUMNS = ("mb", "line", "clause", "paragraph", "type", "comment", "proposed", "observation")
+XLSX_COLUMNS = (*COLUMNS, "language")  # the sheet adds the comment's language after the form's eight
 WIDTHS = {"mb": 12, "line": 9, "clause": 14, "paragraph": 16, "type": 9, "comment": 50, "proposed": 45,
-          "observation": 45}  # fmt: skip
+          "observation": 45, "language": 10}  # fmt: skip
 TYPE_CODES = {"general": "ge", "technical": "te", "editorial": "ed"}
 HEADER_ROW = 4  # the column headings' row in the sheet (the header block above it)
 SHEET_FORBIDDEN = set("[]:*?/\\")
@@ -45,6 +46,11 @@ def headings() -> list[str]:
         _("Proposed change"),
         _("Observations of the secretariat"),
     ]
+
+
+def language_heading() -> str:
+    """The column after the form's eight (XLSX, CSV): the language the comment is written in."""
+    return _("Language")
 
 
 def legend() -> list[str]:
@@ -138,7 +144,7 @@ def xlsx_file(rows: Iterator[ExportRow], words: Any, head: FormHead) -> Any:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=head.sheet_title)
-    for index, key in enumerate(COLUMNS, start=1):
+    for index, key in enumerate(XLSX_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[key]
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -170,9 +176,11 @@ def xlsx_file(rows: Iterator[ExportRow], words: Any, head: FormHead) -> Any:
     )  # fmt: skip
     sheet.append([])
     grey = PatternFill("solid", fgColor="D9D9D9")
-    sheet.append([text(h, bold, border, grey) for h in head.headings])
+    # The form's eight columns, then the comment's language (outside the form, so an ISO table
+    # reader that knows only the eight still finds them where they belong).
+    sheet.append([text(h, bold, border, grey) for h in [*head.headings, language_heading()]])
     for row in rows:
-        sheet.append([text(v, None, border) for v in cells(row, words)])
+        sheet.append([text(v, None, border) for v in [*cells(row, words), row.language]])
     sheet.append([])
     for line in head.legend:
         sheet.append([text(line)])

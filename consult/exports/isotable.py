@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-FIELDS = ("number", "mb", "line", "clause", "paragraph", "type", "comment", "proposed", "observation")
+FIELDS = ("number", "mb", "line", "clause", "paragraph", "type", "comment", "proposed", "observation", "language")
 SCAN_ROWS = 40  # the heading row is looked for this far down
 # Headings, normalised (`normalise`), by field.
 VARIANTS: dict[str, tuple[str, ...]] = {
@@ -63,6 +63,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "comment resolution", "resolution/response", "wg response", "project editor's response",
         "secretariat response", "tc response", "working group response", "wg resolution", "tc resolution",
     ),
+    # Not a column of the ISO form: the one consult's exports add after it (the comment's language).
+    "language": ("language", "language of the comment", "lang", "langue", "idioma", "язык", "语言", "اللغة"),
 }  # fmt: skip
 _LOOKUP = {variant: name for name, variants in VARIANTS.items() for variant in variants}
 _FOOTNOTE_RE = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]+")

@@ -200,6 +200,7 @@ def _input(item: Checked, number: str) -> comments.CommentInput:
         clause_ref=item.clause_ref,
         other_clause_keys=item.other_clause_keys,
         source_number=number,
+        language=item.language,
     )
 
 

@@ -59,6 +59,7 @@ class ExportRow:
     duplicate_of_id: int | None = None
     duplicate_of_number: str = ""
     other_clause_keys: list[str] = field(default_factory=list)
+    language: str = "en"  # the language the comment is written in (consult.languages)
 
     @property
     def who(self) -> str:
@@ -123,6 +124,7 @@ def _statement(round_: Round, viewer: Any, now: Any, batch: int, order: list[Any
             Comment.paragraph,
             Comment.clause_ref,
             Comment.source_number,
+            Comment.language,
             Organisation.mb_code.label("org_mb_code"),
             Organisation.country.label("org_country"),
             Disposition.duplicate_of_id,
@@ -244,6 +246,7 @@ def _batches(
                 duplicate_of_id=r.duplicate_of_id,
                 duplicate_of_number=_duplicate_number(viewer, r),
                 other_clause_keys=further.get(r.id, []),
+                language=r.language,
             )
         if len(found) < batch:
             return

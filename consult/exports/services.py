@@ -23,9 +23,16 @@ from consult.rounds.models import Round
 
 def header() -> list[str]:
     """The CSV's columns: the ISO/IEC template's eight, then what a spreadsheet user needs besides."""
-    from consult.exports.isoform import headings
+    from consult.exports.isoform import headings, language_heading
 
-    return [*headings(), _("Disposition"), _("Organisation"), _("Stakeholder group"), _("Comment id")]
+    return [
+        *headings(),
+        _("Disposition"),
+        _("Organisation"),
+        _("Stakeholder group"),
+        language_heading(),
+        _("Comment id"),
+    ]
 
 
 # A formula lead at the start of a field, or after anything a spreadsheet may cut a field at:
@@ -68,7 +75,8 @@ def labels(kinds: dict, types: dict, cell_kinds: dict | None = None) -> Labels:
 
 
 def table_row(row: ExportRow, words: Labels) -> list[Any]:
-    """A CSV line: the ISO form's eight cells, the disposition, organisation, group and id."""
+    """A CSV line: the ISO form's eight cells, the disposition, organisation, group, the comment's
+    language (its ISO 639-1 code) and its id."""
     from consult.exports.isoform import cells
 
     return [
@@ -76,6 +84,7 @@ def table_row(row: ExportRow, words: Labels) -> list[Any]:
         words.kinds.get(row.disposition_kind, row.disposition_kind),
         row.organisation,
         row.group,
+        row.language,
         row.id,
     ]
 
@@ -132,7 +141,12 @@ def _json_head(session: Session, round_: Round) -> dict[str, Any]:
             "closes_at": round_.closes_at.isoformat(),
             "status": round_.status.value,
         },
-        "version": {"id": version.id, "draft_id": version.draft_id, "number": version.number},
+        "version": {
+            "id": version.id,
+            "draft_id": version.draft_id,
+            "number": version.number,
+            "language": version.language,
+        },
         "clauses": [
             {"id": c.id, "key": c.key, "number": c.number, "heading": c.heading, "position": c.position}
             for c in clauses
@@ -169,6 +183,7 @@ def _json_comment(row: ExportRow) -> dict[str, Any]:
         "paragraph": row.paragraph or None,
         "type": row.type,
         "status": row.status,
+        "language": row.language,
         "body": row.body,
         "proposed_change": row.proposed_change,
         "stakeholder_group": row.group,

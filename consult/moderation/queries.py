@@ -20,6 +20,7 @@ from consult import policy
 from consult.comments.models import Comment, CommentReport
 from consult.consultations.models import Consultation
 from consult.drafts.models import Clause
+from consult.languages import parse_language
 from consult.rounds.models import Round
 
 MAX_ID = 2**62
@@ -30,12 +31,16 @@ _SELECTION = re.compile(r"^(\d{1,18})\.(\d{1,20})$")
 
 @dataclass(frozen=True)
 class QueueFilters:
-    """A queue's filters from the URL: a round, and a clause of it ("general": general comments)."""
+    """A queue's filters from the URL: a round, and a clause of it ("general": general comments);
+    the language comments are written in (a moderator who reads it takes those)."""
 
     round_id: int | None = None
     clause_key: str | None = None
+    language: str | None = None
 
     def apply(self, stmt: Any) -> Any:
+        if self.language is not None:
+            stmt = stmt.where(Comment.language == self.language)
         if self.round_id is not None:
             stmt = stmt.where(Comment.round_id == self.round_id)
             if self.clause_key == "general":
@@ -46,6 +51,8 @@ class QueueFilters:
 
     def as_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {}
+        if self.language is not None:
+            args["language"] = self.language
         if self.round_id is not None:
             args["round"] = self.round_id
             if self.clause_key:
@@ -57,11 +64,12 @@ def parse_queue_filters(args: Mapping[str, str], rounds: Iterable[int]) -> Queue
     """The filters of a queue's URL; a round not among `rounds` (the queue's), or malformed, is
     no filter (the queue then shows everything, rather than an error)."""
     raw = args.get("round", "")
+    language = parse_language(args.get("language"))
     round_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
     if round_id not in set(rounds):
-        return QueueFilters()
+        return QueueFilters(language=language)
     clause = (args.get("clause") or "")[:32] or None
-    return QueueFilters(round_id, clause)
+    return QueueFilters(round_id, clause, language)
 
 
 def queue_rounds(session: Session, viewer: Any, waiting: Any) -> list[tuple[int, str]]:

@@ -26,8 +26,9 @@ from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.auth.queries import stakeholder_groups
 from consult.comments.models import Comment, CommentType
-from consult.drafts.models import Clause
+from consult.drafts.texts import ShownClause, TextChoice, version_text
 from consult.errors import Invalid, NotFound
+from consult.languages import parse_language
 from consult.rounds.models import Round
 
 DEFAULT_PAGE = 20
@@ -59,10 +60,13 @@ class CommentFilters:
     group_id: int | None = None
     clause_key: str | None = None
     general_only: bool = False
+    language: str | None = None  # the language comments are written in
 
     def apply(self, stmt: Any) -> Any:
         if self.type is not None:
             stmt = stmt.where(Comment.type == self.type)
+        if self.language is not None:
+            stmt = stmt.where(Comment.language == self.language)
         if self.group_id is not None:
             stmt = stmt.where(Comment.stakeholder_group_id == self.group_id)
         if self.general_only:
@@ -77,6 +81,8 @@ class CommentFilters:
             args["type"] = self.type.value
         if self.group_id is not None:
             args["group"] = self.group_id
+        if self.language is not None:
+            args["language"] = self.language
         if self.general_only:
             args["clause"] = "general"
         elif self.clause_key is not None:
@@ -96,7 +102,8 @@ def parse_after(value: str | None) -> tuple[int, int] | None:
 
 
 def parse_filters(args: Mapping[str, str], groups: list[StakeholderGroup]) -> CommentFilters:
-    """The comment filters of a URL's query (`type`, `group`, `clause`); unknown values filter nothing."""
+    """The comment filters of a URL's query (`type`, `group`, `clause`, `language`); unknown
+    values filter nothing."""
     comment_type = args.get("type", "")
     group = args.get("group", "")
     clause = args.get("clause", "")[:32]
@@ -105,17 +112,19 @@ def parse_filters(args: Mapping[str, str], groups: list[StakeholderGroup]) -> Co
         group_id=int(group) if re.fullmatch(r"[0-9]{1,9}", group) and int(group) in {g.id for g in groups} else None,
         clause_key=clause if clause and clause != "general" else None,
         general_only=clause == "general",
+        language=parse_language(args.get("language")),
     )
 
 
 @dataclass
 class RoundPage:
-    clauses: list[Clause]
+    clauses: list[ShownClause]
     counts: dict[str | None, int]
     comments_by_clause: dict[str | None, list[Comment]]
     next_after: str | None
     total: int
     groups: list[StakeholderGroup] = field(default_factory=list)
+    text: TextChoice | None = None  # the language the draft is shown in
 
 
 def with_people(stmt: Any) -> Any:
@@ -137,13 +146,14 @@ def round_page(
     now: datetime,
     groups: list[StakeholderGroup] | None = None,
     clauses: list[Any] | None = None,
+    text_language: str | None = None,
 ) -> RoundPage:
     """The clauses of the round's version and one page of visible comments in document order
-    (`groups`, `clauses`: the stakeholder groups and the clauses, if the caller has read them)."""
+    (`groups`, `clauses`: the stakeholder groups and the clauses, if the caller has read them).
+    The draft is in the reader's language where translated (`text_language`: the one asked for)."""
+    text = None
     if clauses is None:
-        clauses = list(
-            session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-        )
+        text, clauses = version_text(session, round_.version_id, round_.version.language, text_language)
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 
@@ -168,7 +178,7 @@ def round_page(
         grouped[comment.clause_key].append(comment)
     if groups is None:
         groups = stakeholder_groups(session)
-    return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
+    return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups, text)
 
 
 # --- The round page's sections, read one by one (rounds/sections.py) -------------------------

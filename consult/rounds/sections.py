@@ -47,7 +47,7 @@ from consult.comments.display import comment_html
 from consult.comments.forms import TYPE_LABELS, comment_form_maker
 from consult.comments.models import Comment, CommentType
 from consult.consultations.models import Consultation
-from consult.drafts.models import Clause
+from consult.drafts.texts import TextChoice, version_text
 from consult.pagecache import fragment_cache, page_cache, section_cache
 from consult.rounds.models import Phase, Round, SectionRevision
 from consult.rounds.queries import CommentFilters, parse_filters, round_page, section_counts, section_rows
@@ -62,6 +62,7 @@ class ClauseText:
     number: str
     heading: str
     body_html: str
+    language: str  # the language this text is in (a translation's, or the authoritative one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ class Frame:
     clauses: tuple[ClauseText, ...]
     groups: tuple[GroupName, ...]
     consultation: ConsultationName
+    text: TextChoice  # the language the draft is shown in, and the others it can be read in
+    asked: str | None  # the language asked for in the address (`text=`), carried by its links
 
 
 @dataclass(slots=True)
@@ -102,12 +105,15 @@ class Part:
     consultation: ConsultationName
 
 
-def frame(session: Session, round_: Round) -> Frame:
-    """The round's clauses, its consultation's title and the stakeholder groups, read once per
-    frame revision. Kept with the rendered comments (`fragment_cache`): like them, a change of
-    comments leaves them as they are, so the first view after a change reads them from memory."""
-    key = ("frame", round_.id, round_.created_at, round_.version_id, round_.frame_revision)
-    return fragment_cache().get_or_make(key, lambda: _read_frame(session, round_))
+def frame(session: Session, round_: Round, text_asked: str | None = None) -> Frame:
+    """The round's clauses (in the language asked for, else the reader's where translated), its
+    consultation's title and the stakeholder groups, read once per frame revision and language.
+    Kept with the rendered comments (`fragment_cache`): like them, a change of comments leaves
+    them as they are, so the first view after a change reads them from memory."""
+    key = (
+        "frame", round_.id, round_.created_at, round_.version_id, round_.frame_revision, text_asked, str(get_locale())
+    )  # fmt: skip
+    return fragment_cache().get_or_make(key, lambda: _read_frame(session, round_, text_asked))
 
 
 def section_state(session: Session, round_: Round, viewer: policy.Viewer, now: datetime) -> tuple[dict[str, int], bool]:
@@ -155,9 +161,10 @@ def comments_part(
     size: int,
     after: tuple[int, int] | None,
     comment_on: str,
+    text_asked: str | None = None,
 ) -> Part:
     """The comments part of the round page for `viewer` (see the module's docstring)."""
-    the_frame = frame(session, round_)
+    the_frame = frame(session, round_, text_asked)
     filters = parse_filters(args, list(the_frame.groups))
     on = comment_on if comment_on == "general" or comment_on in {c.key for c in the_frame.clauses} else ""
     cache = section_cache() if section_cache().max_entries > 0 and not on else None
@@ -179,6 +186,8 @@ def comments_part(
         filters.group_id,
         filters.clause_key,
         filters.general_only,
+        filters.language,
+        the_frame.text,
         size,
     )
     if after is not None:
@@ -191,13 +200,15 @@ def comments_part(
     )
 
 
-def _read_frame(session: Session, round_: Round) -> Frame:
-    clauses = session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+def _read_frame(session: Session, round_: Round, text_asked: str | None) -> Frame:
+    text, clauses = version_text(session, round_.version_id, round_.version.language, text_asked)
     consultation = session.get(Consultation, round_.consultation_id)
     return Frame(
-        tuple(ClauseText(c.key, c.number, c.heading, c.body_html) for c in clauses),
+        tuple(ClauseText(c.key, c.number, c.heading, c.body_html, c.language) for c in clauses),
         tuple(GroupName(g.id, g.name) for g in stakeholder_groups(session)),
         ConsultationName(consultation.id, consultation.title),
+        text,
+        text_asked,
     )
 
 
@@ -260,7 +271,7 @@ def _assemble(
     # What rendering needs, made on the first section that is rendered (none, on a hit).
     section_macro = labels = links = None
     form_maker = comment_form_maker(session, round_, who) if on else None
-    parts: list[str] = [_filters_html(cache, context, the_frame, filters, size)]
+    parts: list[str] = [_filters_html(cache, context, round_.id, the_frame, filters, size)]
     last: tuple[int, int] | None = None
     for clause, name, entry, budget in zip(sections, names, entries, budgets, strict=True):
         rendered = entry.rendered.get(budget)
@@ -271,7 +282,7 @@ def _assemble(
                 form = Markup(render_template("comments/_form_fields.html", form=form_maker(name), round=round_))  # noqa: S704  # nosec B704
             if section_macro is None:
                 section_macro = get_template_attribute(TEMPLATE, "section")
-                labels, links = _Labels(), _links(round_, filters)
+                labels, links = _Labels(), _links(round_, filters, the_frame.asked)
             count_label, comment_label = labels(clause, entry.count)
             html = section_macro(
                 clause,
@@ -299,7 +310,8 @@ def _assemble(
         next_after = f"{last[0]}.{last[1]}" if total > size and last is not None else None
     if next_after:
         pager = get_template_attribute(TEMPLATE, "pager")
-        parts.append(pager(round_.id, next_after, size, filters.as_args()))
+        args = {**filters.as_args(), **({"text": the_frame.asked} if the_frame.asked else {})}
+        parts.append(pager(round_.id, next_after, size, args))
     return Part(Markup("".join(parts)), total, on, the_frame.consultation)  # noqa: S704 (rendered pieces)  # nosec B704
 
 
@@ -327,8 +339,8 @@ class _Labels:
         return count, self.comment_on % {"what": self.whole if clause is None else clause.number}
 
 
-def _links(round_: Round, filters: CommentFilters) -> dict[str, str]:
-    here = url_for("rounds.detail", round_id=round_.id, **filters.as_args())
+def _links(round_: Round, filters: CommentFilters, text_asked: str | None) -> dict[str, str]:
+    here = url_for("rounds.detail", round_id=round_.id, text=text_asked, **filters.as_args())
     return {
         "here": here,
         "here_sep": "&" if "?" in here else "?",
@@ -337,10 +349,17 @@ def _links(round_: Round, filters: CommentFilters) -> dict[str, str]:
     }
 
 
-def _filters_html(cache: Any, context: tuple, the_frame: Frame, filters: CommentFilters, size: int) -> Markup:
+def _filters_html(
+    cache: Any, context: tuple, round_id: int, the_frame: Frame, filters: CommentFilters, size: int
+) -> Markup:
+    """The filters, then which language the draft is shown in (the same for every section)."""
+
     def render() -> Markup:
         form = get_template_attribute(TEMPLATE, "filters_form")
-        return Markup(form(the_frame, filters, size, list(CommentType), TYPE_LABELS))  # noqa: S704  # nosec B704
+        notice = get_template_attribute("drafts/_text_language.html", "text_language")
+        round_url = url_for("rounds.detail", round_id=round_id)
+        html = form(the_frame, filters, size, list(CommentType), TYPE_LABELS) + notice(the_frame.text, round_url)
+        return Markup(html)  # noqa: S704 (rendered macros)  # nosec B704
 
     if cache is None:
         return render()

@@ -27,7 +27,8 @@ from consult.auth.models import StakeholderGroup
 from consult.comments.models import Comment, CommentStatus, CommentType
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.dispositions.services import changed_since
-from consult.drafts.models import Clause, DraftVersion
+from consult.drafts.models import DraftVersion
+from consult.drafts.texts import ShownClause, TextChoice, version_text
 from consult.rounds.models import Phase, Round
 from consult.rounds.queries import with_people
 
@@ -87,7 +88,7 @@ class Cell:
 
 @dataclass
 class Row:
-    clause: Clause | None  # None: general comments
+    clause: ShownClause | None  # None: general comments
     cells: list[Cell]
     by_type: dict[CommentType, int]
     divergent: bool  # two or more groups propose changes, and the changes differ
@@ -112,6 +113,7 @@ class SideBySide:
     groups: list[StakeholderGroup]  # the columns shown
     rows: list[Row]
     reaches: dict[int, policy.GroupReach] = field(default_factory=dict)
+    text: TextChoice | None = None  # the language the clauses are shown in
 
 
 def parse_columns(args: Any, groups: list[StakeholderGroup]) -> list[StakeholderGroup]:
@@ -136,15 +138,17 @@ def side_by_side(
     public: bool,
     clause_key: str | None = None,
     limit: int = CELL_LIMIT,
+    text_language: str | None = None,
 ) -> SideBySide:
     """The rows of the side-by-side page for the columns `groups` (every clause of the round's
     version, and the general comments where there are any); with `clause_key`, one clause
     ("general": the general comments) and up to `limit` comments per cell."""
     one = clause_key is not None
-    clauses_stmt = select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position)
-    if one and clause_key != "general":
-        clauses_stmt = clauses_stmt.where(Clause.key == clause_key)
-    clauses: list[Clause] = [] if clause_key == "general" else list(session.scalars(clauses_stmt))
+    # The clauses in the language asked for (`text_language`), else the reader's where translated.
+    text, shown = version_text(session, round_.version_id, round_.version.language, text_language)
+    clauses: list[ShownClause] = (
+        [] if clause_key == "general" else [c for c in shown if not one or c.key == clause_key]
+    )
     group_ids = [g.id for g in groups]
     reaches = policy.group_reach(session, viewer, round_, group_ids, now, public=public)
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
@@ -220,7 +224,7 @@ def side_by_side(
         if n_visible:
             by_type[key][CommentType(comment_type)] += n_visible
 
-    def row(clause: Clause | None) -> Row:
+    def row(clause: ShownClause | None) -> Row:
         key = clause.key if clause else None
         row_cells = []
         proposing, supporting = set(), set()
@@ -252,7 +256,7 @@ def side_by_side(
         if one or general.visible or any(c.waiting or c.pending for c in general.cells):
             rows.append(general)
     rows += [row(clause) for clause in clauses]
-    return SideBySide(groups, rows, reaches)
+    return SideBySide(groups, rows, reaches, text)
 
 
 def filter_rows(rows: list[Row], show: str) -> list[Row]:

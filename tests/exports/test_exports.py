@@ -98,7 +98,9 @@ def test_csv_and_xlsx_match_the_database(app, session, people, login_as, world):
         rows = table(response, fmt)
         assert rows[0][:8] == ISO_HEADINGS
         if fmt == "csv":
-            assert rows[0][8:] == ["Disposition", "Organisation", "Stakeholder group", "Comment id"]
+            assert rows[0][8:] == ["Disposition", "Organisation", "Stakeholder group", "Language", "Comment id"]
+        else:  # the form's eight columns, then the comment's language
+            assert rows[0][8:] == ["Language"]
         assert len(rows) - 1 == sum(1 for c in comments.values() if c.status is not CommentStatus.DRAFT)
         for mb, line, clause, para, kind, body, change, observations, *extra in rows[1:]:
             comment = by_body[body]
@@ -108,6 +110,7 @@ def test_csv_and_xlsx_match_the_database(app, session, people, login_as, world):
             assert clause == (comment.clause_key[1:] if comment.clause_key else "General")
             assert mb == comment.number  # staff see every organisation, so every number
             assert observations == ("Draft answer" if comment.id == min(comments) else "")
+            assert extra[-2 if fmt == "csv" else -1] == comment.language == "en"
             if fmt == "csv":
                 assert extra[0] == ("Noted" if comment.id == min(comments) else "")
                 assert int(extra[-1]) == comment.id

@@ -120,4 +120,4 @@ def test_staff_cannot_import_and_the_template_downloads(app, session, people, lo
     rows = list(load_workbook(io.BytesIO(template.get_data())).worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "Template for comments and secretariat observations"
     assert list(rows[3]) == ["MB/NC¹", "Line number", "Clause/Subclause", "Paragraph/Figure/Table", "Type of comment²",
-                             "Comments", "Proposed change", "Observations of the secretariat"]  # fmt: skip
+                             "Comments", "Proposed change", "Observations of the secretariat", "Language"]  # fmt: skip

@@ -45,7 +45,8 @@ def test_the_xlsx_is_the_iso_form(app, session, people, login_as, round_with_com
     document = "ISO/IEC DIS 27099:2026 — Public key infrastructure [draft] (version 1)"
     assert block[0] == "Date:" and len(block[1]) == 10 and block[2:4] == ["Document:", document]
     assert block[5:7] == ["Project:", session.get(Consultation, round_.consultation_id).title]
-    assert [c.value for c in sheet[4]] == HEADINGS
+    assert [c.value for c in sheet[4]] == [*HEADINGS, "Language"]  # the comment's language after the form
+    assert [sheet.cell(row=n, column=9).value for n in range(5, 9)] == ["en"] * 4
     assert all(c.font.bold and c.alignment.wrap_text for c in sheet[4])
     widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGH"]
     assert widths == [12, 9, 14, 16, 9, 50, 45, 45]

@@ -71,12 +71,14 @@ def upload(client, url: str, data: bytes, filename: str):
 
 
 def xlsx_cells(data: bytes) -> tuple[list[list[str]], object]:
-    """The exported form's rows under its heading row (down to the blank row), and the sheet."""
+    """The exported form's rows under its heading row (down to the blank row), and the sheet:
+    the form's eight cells (the ninth column, the comment's language, is checked on its own)."""
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(rows) if row[0] == "MB/NC¹") + 1
     end = next(i for i in range(start, len(rows)) if not any(rows[i]))
-    return rows[start:end], sheet
+    assert rows[start - 1][8] == "Language" and all(row[8] == "en" for row in rows[start:end])
+    return [row[:8] for row in rows[start:end]], sheet
 
 
 def docx_cells(data: bytes) -> list[list[str]]:

@@ -124,6 +124,9 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("drafts.import_version", "GET"):          (LOGIN,  403,   403,    403,    200,    403),
     ("drafts.import_version", "POST"):         (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("drafts.set_reference", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    # A version's translation: organisers (the POST names no language here: 404, none to save).
+    ("drafts.translate", "GET"):               (LOGIN,  403,   403,    403,    200,    403),
+    ("drafts.translate", "POST"):              (LOGIN,  403,   403,    403,    404,    403),
     # Rounds (the world's round is open, group dialogue): everyone signed in reads it; the
     # organiser prepares and asks for publication, the moderator approves, moderates, publishes.
     # 409: the step was allowed but the round is not in the phase it needs.
@@ -311,6 +314,14 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
     ("drafts.compare", "GET", "a draft of a consultation that is not public"): (
         {"draft_id": "draft of the hidden consultation"}, {},
         (404, 200, 200, 200, 200, 200),
+    ),
+    ("drafts.translate", "POST", "a translation into French, every clause left blank"): (
+        {}, {"language": "fr"},
+        (LOGIN, 403, 403, 403, ALLOWED, 403),
+    ),
+    ("drafts.translate", "GET", "a version of a consultation that is not public"): (
+        {"version_id": "version of the hidden consultation"}, {},
+        (LOGIN, 403, 403, 403, 200, 403),
     ),
     ("drafts.detail", "GET", "a draft that does not exist"): (
         {"draft_id": 987654}, {},

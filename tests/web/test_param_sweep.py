@@ -25,6 +25,7 @@ BAD_STRINGS = ("%00", "x" * 5000, quote("ünïcødé‮\u200b😀"), "..%2F..%2F
 QUERY_PARAMS = (
     *("page", "size", "after", "clause", "type", "group", "status", "show", "q", "role", "action", "actor"),
     *("consultation", "cursor", "kind", "limit", "mb", "order", "organisation", "round", "sort"),
+    *("text", "language"),  # the language of a draft's text shown, of the comments listed
 )
 BAD_QUERY_VALUES = (
     "-1",
@@ -46,7 +47,8 @@ FORM_FIELDS = (
     "name next nonce note number observation opens_at organisation password position premoderation preset "
     "proposed_change reason refuse remember remove requires_signoff resolution results_public role save_draft "
     "sheet slug submit summary title type version new_password comment_ids status mb_code reference line_number "
-    "paragraph duplicate_of back code credential passwordless remember_browser reset_reason move insert timezone-search"
+    "paragraph duplicate_of back code credential passwordless remember_browser reset_reason move insert "
+    "timezone-search language"
 ).split()
 BAD_FORM_VALUES = ("-1", str(10**30), "abc", "", "ünïcødé‮" * 50, "x" * 20000, "2026-02-30T25:61")
 

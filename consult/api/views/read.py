@@ -50,6 +50,7 @@ def _filters(db, query: schemas.CommentQuery) -> CommentFilters:
         group_id=query.group if query.group in groups else (-1 if query.group else None),
         clause_key=query.clause if query.clause and query.clause != "general" else None,
         general_only=query.clause == "general",
+        language=query.language,
     )
 
 

@@ -50,6 +50,7 @@ def _input(data, clause: str | None) -> comment_services.CommentInput:
         body=data.body,
         proposed_change=data.proposed_change,
         attribution=data.attribution,
+        language=data.language,
     )
 
 
@@ -116,6 +117,7 @@ def edit_comment(ctx, comment_id: int):
         body=edit.body if edit.body is not None else comment.body,
         proposed_change=edit.proposed_change if edit.proposed_change is not None else comment.proposed_change,
         attribution=edit.attribution or comment.attribution,
+        language=edit.language,
     )
     comment_services.update_comment(db, actor=ctx.user, comment=comment, data=data, submit=edit.submit)
     db.commit()

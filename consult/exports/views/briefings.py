@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -18,6 +17,7 @@ from consult.exports import bp, briefing, jobs
 from consult.exports.models import BriefingJob, JobStatus
 from consult.extensions import limiter
 from consult.forms import OnceForm
+from consult.languages import parse_language
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
 from consult.web import create_once, current_actor
@@ -46,11 +46,11 @@ def _page(consultation, briefs, pdf_url: str) -> str:
 
 @bp.route("/rounds/<int:round_id>/briefing")
 def round_briefing(round_id: int):
-    """The conference briefing for one round (HTML)."""
+    """The conference briefing for one round (HTML; the draft in the reader's language, `text=` another)."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
     consultation = db.get(Consultation, round_.consultation_id)
-    briefs = [briefing.round_brief(db, round_, current_user, utcnow())]
+    briefs = [briefing.round_brief(db, round_, current_user, utcnow(), parse_language(request.args.get("text")))]
     return _page(consultation, briefs, url_for("exports.round_briefing_pdf", round_id=round_id))
 
 
@@ -65,7 +65,8 @@ def consultation_briefing(consultation_id: int):
         .limit(50)
     )
     now = utcnow()
-    briefs = [briefing.round_brief(db, r, current_user, now) for r in rounds]
+    text = parse_language(request.args.get("text"))
+    briefs = [briefing.round_brief(db, r, current_user, now, text) for r in rounds]
     return _page(consultation, briefs, url_for("exports.consultation_briefing_pdf", consultation_id=consultation_id))
 
 

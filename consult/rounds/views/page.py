@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from consult import policy
 from consult.db import get_session, utcnow
+from consult.languages import parse_language
 from consult.pagecache import page_cache
 from consult.policy import Permission
 from consult.rounds import bp
@@ -39,6 +40,8 @@ def detail(round_id: int):
     # The comment form is rendered where the person asked for it (one form, not one per clause:
     # a page of forms costs more than the draft and its comments together).
     comment_on = request.args.get("comment_on", "")[:32]
+    # The draft in the language asked for (`text=`), else the reader's where translated.
+    text_asked = parse_language(request.args.get("text"))
     staff = policy.can(current_user, Permission.ROUND_VIEW_UNAPPROVED)  # the forms of rounds/_actions.html
     # round, created, phase, may comment, who, language, timezone
     around = (
@@ -57,6 +60,8 @@ def detail(round_id: int):
         request.args.get("type", ""),
         request.args.get("group", "")[:12],
         request.args.get("clause", "")[:32],
+        parse_language(request.args.get("language")),
+        text_asked,
         size,
         after,
     )
@@ -70,7 +75,7 @@ def detail(round_id: int):
 
     part = comments_part(
         db, round_, viewer, now, request.args, phase=phase, can_comment=can_comment, size=size, after=after,
-        comment_on=comment_on,
+        comment_on=comment_on, text_asked=text_asked,
     )  # fmt: skip
 
     def render_page(total, comments, csrf_token=None, signed_in_name=None) -> str:

@@ -15,6 +15,7 @@ from consult.consultations.models import Consultation
 from consult.db import get_session, utcnow
 from consult.dispositions.forms import ACK_LABELS, CARRIED_LABELS, KIND_LABELS
 from consult.errors import NotFound
+from consult.languages import parse_language
 from consult.rounds import bp
 from consult.rounds.models import Stage
 from consult.rounds.queries import visible_round
@@ -59,7 +60,10 @@ def matrix_view(round_id: int):
     columns = parse_columns(request.args, groups)
     show = parse_show(request.args)
     now = utcnow()
-    table = side_by_side(db, round_, current_user, now, columns, public=bool(consultation.is_public))
+    text_asked = parse_language(request.args.get("text"))
+    table = side_by_side(
+        db, round_, current_user, now, columns, public=bool(consultation.is_public), text_language=text_asked
+    )
     return render_template(
         "rounds/matrix.html",
         round=round_,
@@ -70,6 +74,8 @@ def matrix_view(round_id: int):
         rows=filter_rows(table.rows, show),
         show=show,
         now=now,
+        text_choice=table.text,
+        text_asked=text_asked,
         SHOW_LABELS=SHOW_LABELS,
         **_labels(),
     )
@@ -95,6 +101,7 @@ def clause_view(round_id: int, clause_key: str):
         public=bool(consultation.is_public),
         clause_key=clause_key,
         limit=CLAUSE_LIMIT,
+        text_language=parse_language(request.args.get("text")),
     )
     if not table.rows:
         raise NotFound()
@@ -105,6 +112,7 @@ def clause_view(round_id: int, clause_key: str):
         round=round_,
         consultation=consultation,
         row=row,
+        text_choice=table.text,
         answered=[p for cell in row.cells for p in cell.shown if p.disposition],
         earlier=earlier,
         CARRIED_LABELS=CARRIED_LABELS,

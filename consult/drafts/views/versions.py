@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from consult import policy
 from consult.consultations.models import Consultation
 from consult.db import get_session
-from consult.drafts import bp, services
+from consult.drafts import bp, services, texts
 from consult.drafts.forms import POSITION_STEP, ClausesForm, ImportForm, NewDraftForm, ReferenceForm
 from consult.drafts.importer import MAX_BYTES, MarkdownImportError
 from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.errors import Conflict, Invalid
+from consult.languages import interface_language
 from consult.markup import safe_html
 from consult.policy import Permission
 from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
@@ -99,18 +100,22 @@ def set_reference(draft_id: int):
 
 @bp.route("/versions/<int:version_id>")
 def version(version_id: int):
-    """A version's clauses in order, each with an anchor on its stable key."""
+    """A version's clauses in order, each with an anchor on its stable key, in the reader's
+    language where a translation exists (`text=` asks for another)."""
     db = get_session()
     current = get_or_404(db, DraftVersion, version_id)
     consultation = _readable(db, current.draft.consultation_id)
     versions = _versions(db, current.draft)
     previous = next((v for v in versions if v.number == current.number - 1), None)
+    choice, clauses = texts.version_text(db, current.id, current.language, request.args.get("text"))
     return render_template(
         "drafts/version.html",
         version=current,
         draft=current.draft,
         consultation=consultation,
-        clauses=services.clauses_of(db, current),
+        clauses=clauses,
+        text_choice=choice,
+        translated_counts=services.translation_counts(db, current),
         previous=previous,
         latest=versions[-1],
         safe_html=safe_html,
@@ -179,7 +184,7 @@ def create(consultation_id: int):
     db = get_session()
     consultation = get_or_404(db, Consultation, consultation_id)
     if request.method == "GET":
-        form = NewDraftForm(formdata=None)
+        form = NewDraftForm(formdata=None, data={"language": interface_language()})
         form.add_rows(FIRST_ROWS)
         return _new_draft_page(form, consultation)
     form = NewDraftForm()  # the posted fields and the uploaded file
@@ -208,11 +213,21 @@ def create(consultation_id: int):
                 )
                 if upload:
                     services.import_version(
-                        db, actor=current_actor(), draft=draft, data=_read_upload(upload), note=form.note.data or ""
+                        db,
+                        actor=current_actor(),
+                        draft=draft,
+                        data=_read_upload(upload),
+                        note=form.note.data or "",
+                        language=form.language.data or None,
                     )
                 else:
                     services.create_version(
-                        db, actor=current_actor(), draft=draft, clauses=clauses, note=form.note.data or ""
+                        db,
+                        actor=current_actor(),
+                        draft=draft,
+                        clauses=clauses,
+                        note=form.note.data or "",
+                        language=form.language.data or None,
                     )
                 return draft
 
@@ -257,7 +272,8 @@ def new_version(draft_id: int):
             {"key": c.key, "number": c.number, "heading": c.heading, "body": c.body, "position": i * POSITION_STEP}
             for i, c in enumerate(services.clauses_of(db, base) if base else [], start=1)
         ]
-        form = ClausesForm(formdata=None, data={"clauses": rows})
+        language = base.language if base else interface_language()
+        form = ClausesForm(formdata=None, data={"clauses": rows, "language": language})
         if not rows:
             form.add_rows()
         return _editor_page(form, draft, base)
@@ -275,7 +291,12 @@ def new_version(draft_id: int):
             if stale:  # checked after the form's nonce: the same form sent again leads to its version
                 raise Conflict(_("Someone saved a new version meanwhile. Open the editor again to start from it."))
             return services.create_version(
-                db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+                db,
+                actor=current_actor(),
+                draft=draft,
+                clauses=form.clause_texts(),
+                note=form.note.data or "",
+                language=form.language.data or None,
             )
 
         try:
@@ -309,7 +330,9 @@ def import_version(draft_id: int):
     db = get_session()
     draft = get_or_404(db, Draft, draft_id)
     if request.method == "GET":
-        return _import_page(ImportForm(formdata=None), draft)
+        base = services.latest_version(db, draft)
+        language = base.language if base else interface_language()
+        return _import_page(ImportForm(formdata=None, data={"language": language}), draft)
     form = ImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -317,7 +340,12 @@ def import_version(draft_id: int):
             done = create_once(
                 form,
                 lambda: services.import_version(
-                    db, actor=current_actor(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
+                    db,
+                    actor=current_actor(),
+                    draft=draft,
+                    data=_read_upload(form.file.data),
+                    note=form.note.data or "",
+                    language=form.language.data or None,
                 ),
                 purpose="version",
                 url_of=lambda created: url_for("drafts.version", version_id=created.id),
