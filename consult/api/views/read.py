@@ -258,7 +258,9 @@ def round_dispositions(ctx, round_id: int):
     status = ctx.query.status
     if status == "drafted" and not policy.sees_all_comments(ctx.user):
         status = None
-    page = disposition_page(db, found, ctx.user, _filters(db, ctx.query), status, after, utcnow(), size=ctx.query.limit)
+    now = utcnow()
+    page = disposition_page(db, found, ctx.user, _filters(db, ctx.query), status, after, now, size=ctx.query.limit)
+    phase = found.phase(now)
     items = []
     for row in page.rows:
         d, ack = row.disposition, row.acknowledgement
@@ -270,7 +272,11 @@ def round_dispositions(ctx, round_id: int):
                     kind=d.kind,
                     observation=d.observation,
                     released=d.is_released,
-                    acknowledgement=schemas.Acknowledgement(kind=ack.kind, reason=ack.reason, updated_at=ack.updated_at)
+                    acknowledgement=schemas.Acknowledgement(
+                        kind=ack.kind,
+                        reason=ack.reason if policy.can_read_answer_reason(ctx.user, row.comment, phase) else "",
+                        updated_at=ack.updated_at,
+                    )
                     if ack
                     else None,
                 )

@@ -59,6 +59,11 @@ def index(round_id: int):
     }
 
     duplicates = _duplicate_numbers(db, [r.disposition for r in page.rows if r.disposition])
+    phase = round_.phase(now)
+
+    def reason_shown(comment: Comment) -> bool:
+        # An answer's reason ("objection maintained because ...") has readers of its own.
+        return policy.can_read_answer_reason(current_user, comment, phase)
 
     def disposition_form(row):
         d = row.disposition
@@ -95,8 +100,9 @@ def index(round_id: int):
         status=status,
         statuses=[s for s in STATUSES if s != "drafted" or policy.sees_all_comments(current_user)],
         comment_types=list(CommentType),
-        phase=round_.phase(now),
-        answerable_phase=round_.phase(now) in services.ANSWERABLE,
+        phase=phase,
+        answerable_phase=phase in services.ANSWERABLE,
+        reason_shown=reason_shown,
         next_version=next_version,
         carried=carried,
         later_by_id=later_by_id,
