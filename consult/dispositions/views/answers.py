@@ -106,7 +106,10 @@ def index(round_id: int):
         next_version=next_version,
         carried=carried,
         later_by_id=later_by_id,
-        duplicates=duplicates,
+        duplicates={
+            cid: _("another comment of this round") if label.startswith("#") else label
+            for cid, label in duplicates.items()
+        },
         disposition_form=disposition_form,
         ack_form=ack_form,
         release_form=ReleaseForm(formdata=None),
