@@ -92,7 +92,7 @@ def test_bulk_rejection_one_reason_each_checked_and_audited_a_changed_one_left_o
     message = flashes(client, "/moderation")
     assert "2 comments rejected; their authors see your reason." in message
     assert (
-        f"1 comment was left out, because it changed meanwhile or was handled already: comment {comments[2].id}"
+        f"1 comment was left out, because it changed meanwhile or was handled already: Comment {comments[2].number}:"
         in message
     )
     fresh(session)

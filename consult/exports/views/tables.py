@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from consult.comments.forms import TYPE_LABELS
@@ -132,7 +132,7 @@ def import_sheet(round_id: int):
             problems = exc.problems
         else:
             db.commit()
-            flash_ok(_("%(n)d comments imported.", n=len(stored)))
+            flash_ok(ngettext("%(num)d comment imported.", "%(num)d comments imported.", len(stored)))
             return redirect(url_for("comments.mine"))
     return _import_page(db, round_, form, problems, False, 400 if request.method == "POST" else 200)
 
@@ -154,6 +154,6 @@ def import_compiled(round_id: int):
             problems = exc.problems
         else:
             db.commit()
-            flash_ok(_("%(n)d comments imported.", n=len(stored)))
+            flash_ok(ngettext("%(num)d comment imported.", "%(num)d comments imported.", len(stored)))
             return redirect(url_for("dispositions.table", round_id=round_.id))
     return _import_page(db, round_, form, problems, True, 400 if request.method == "POST" else 200)
