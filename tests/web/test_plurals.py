@@ -13,6 +13,7 @@ from consult.rounds.models import Phase
 from tests.exports.test_import import upload
 from tests.exports.test_import_template import filled_template
 from tests.factories import make_comment, make_round
+from tests.support import post
 from tests.support.clients import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +63,17 @@ def test_one_imported_comment_is_one_comment(app, session, people, login_as):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 comment imported." in page and "1 comments" not in page
+
+
+def test_one_released_disposition_is_one_answered_comment_in_the_email(app, session, people, login_as, smtp):
+    round_ = make_round(session, Phase.CLOSED)
+    comment = make_comment(session, round_, people["participant:governments"], "k1", body="Only one")
+    dispositions.record_disposition(
+        session, actor=people["organiser"], comment=comment, kind=DispositionKind.NOTED, observation="Noted."
+    )
+    session.commit()
+    client = sign_in(app, login_as, session, people, "organiser")
+    response = post(client, f"/rounds/{round_.id}/dispositions/release", {"expected": "1"}, follow_redirects=True)
+    assert "1 disposition released; its author has been told." in response.get_data(as_text=True)
+    (message,) = smtp.to(people["participant:governments"].email)
+    assert message["Subject"] == f"The secretariat has answered your comment on {round_.title}"
