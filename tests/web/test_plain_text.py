@@ -120,3 +120,14 @@ def test_comments_are_named_by_their_number_never_the_database_id(app, session, 
     organiser = sign_in(app, login_as, session, people, "organiser")
     found = organiser.get("/search?q=Group").get_data(True)
     assert "Comment CS-001" in found and f"Comment {anonymous_group.id}<" not in found
+
+
+def test_an_unnumbered_comment_is_unnumbered_not_its_id_in_the_disposition_table(app, session, people, login_as):
+    round_ = make_round(session, Phase.CLOSED)
+    comment = make_comment(session, round_, people["participant:governments"], "k1", body="Bulk loaded")
+    comment.number = None
+    session.commit()
+    page = sign_in(app, login_as, session, people, "organiser").get(f"/rounds/{round_.id}/dispositions/table")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Unnumbered comment" in text
+    assert f">#{comment.id}<" not in text and f"of #{comment.id}" not in text
