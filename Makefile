@@ -14,21 +14,33 @@ WAPITI_VERSION := 3.2.3
 BANDIT_VERSION := 1.9.4
 export FLASK_APP := consult
 
-.PHONY: run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest bench-briefing test-ops scan
+.PHONY: compile-messages run serve test test-slow test-pg test-browser browser-setup a11y-setup lint format messages setup setup-dev clean bench bench-export bench-digest bench-briefing test-ops scan screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Debian libraries WeasyPrint (the briefing PDF) needs; installed when missing and we are root.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian libraries WeasyPrint (the briefing PDF) needs, and the fonts of the six UN languages
+# (Noto for Arabic and Chinese); installed when missing and we are root. Checked again whenever
+# this Makefile changes, so a package added here reaches existing checkouts too.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 
-$(VENV)/.system: | $(BIN)/python
+$(VENV)/.system: Makefile | $(BIN)/python
 	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	  else echo "The briefing PDF needs: sudo apt-get install $(APT_PACKAGES)" >&2; fi; \
 	fi
 	touch $@
+
+# The compiled catalogues (.mo, not committed: built from the .po files, which are the source).
+# Flask-Babel reads consult/translations/<lang>/LC_MESSAGES/messages.mo (BABEL_TRANSLATION_DIRECTORIES).
+PO_FILES := $(wildcard consult/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+consult/translations/%/LC_MESSAGES/messages.mo: consult/translations/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile -d consult/translations -l $* --statistics
+
+compile-messages: $(MO_FILES)
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python $(VENV)/.system
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
@@ -38,8 +50,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python $(VENV)/.sys
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-setup: $(VENV)/.runtime
-setup-dev: $(VENV)/.dev
+setup: $(VENV)/.runtime compile-messages
+setup-dev: $(VENV)/.dev compile-messages
 
 ## run: migrate the SQLite database under instance/, load the demo if empty, serve on $(HOST):$(PORT)
 run: setup
@@ -89,6 +101,11 @@ tools/a11y/node_modules/.package-lock.json: tools/a11y/package-lock.json | brows
 test-browser: setup-dev browser-setup a11y-setup
 	$(BIN)/python -m pytest -q -m "browser or office" $(PYTEST_ARGS)
 
+## screenshots: the side-by-side page at 1280 and 390 px, as a government and an industry
+## participant, on the demo's open and published rounds: PNGs in screenshots/ (not committed)
+screenshots: setup-dev browser-setup
+	$(BIN)/python tools/screenshots.py --full-page
+
 ## bench: every figure of DESIGN.md's performance targets, one JSON line each (needs wrk)
 bench: setup-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || { echo "install wrk: apt-get install wrk"; exit 1; }
@@ -125,10 +142,12 @@ format: setup-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## messages: extract translatable strings and update the catalogues under consult/translations
+## messages: extract translatable strings, update every catalogue under consult/translations, compile
+## (--ignore-dirs without pybabel's default "_*", which skipped templates/_macros/)
 messages: setup-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output --project consult .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output --project consult --ignore-dirs '.* __pycache__ node_modules' .
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d consult/translations --statistics
 
 clean:
 	rm -rf $(VENV) .venv-bandit .venv-wapiti scan-out .pytest_cache .ruff_cache

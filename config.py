@@ -121,7 +121,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "consult" / "translations")
-    LANGUAGES = ("en",)
+    # The six UN languages, in the switcher's order (English is the default, above).
+    LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+    LANGUAGE_COOKIE = "consult_language"
 
     # Forms and uploads.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -129,6 +131,7 @@ class Config:
     # Rendered round pages and comments kept per worker process (consult/pagecache.py); 0: off.
     PAGE_CACHE_ENTRIES = int(env("PAGE_CACHE_ENTRIES", "512"))
     COMMENT_CACHE_ENTRIES = int(env("COMMENT_CACHE_ENTRIES", "4096"))
+    SECTION_CACHE_ENTRIES = int(env("SECTION_CACHE_ENTRIES", "8192"))
     # Search result pages are cached with the rounds' revisions and phases in the key; what
     # those do not cover (dispositions, texts of consultations without rounds) is at most this old.
     SEARCH_CACHE_SECONDS = int(env("SEARCH_CACHE_SECONDS", "30"))

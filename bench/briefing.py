@@ -92,8 +92,14 @@ def build(app) -> tuple[int, int, str]:
             ],
         )
         job, _created = jobs.start_briefing(session, actor=organiser, round_=round_)
+        # A finished sign-in of the organiser: the login id names a live session record
+        # (`User.get_id` names none outside a request that signed in).
+        from consult.auth.models import UserSession
+
+        record = UserSession(user_id=organiser.id, method="totp")
+        session.add(record)
         session.commit()
-        return round_.id, job.id, organiser.get_id()
+        return round_.id, job.id, f"{organiser.id}:{organiser.session_version}:{record.id}"
 
 
 def html_seconds(app, round_id: int, login_id: str) -> float:

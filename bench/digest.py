@@ -3,9 +3,9 @@
 Builds the outbox rows (`send_digest`) and sends them (`delivery.deliver`: per-recipient
 rendering with the visibility filter, one SMTP connection, one row update per message), then
 sends the very same messages again with bare smtplib over one connection. Prints JSON lines:
-digest_10k_seconds, digest_10k_peak_mb, raw_smtp_seconds, digest_vs_raw_smtp (goal >= 0.5).
+digest_10k_seconds, digest_10k_peak_mb, raw_smtp_seconds, digest_vs_raw_smtp (goal >= 0.8, P9).
 
-    python bench/digest.py [--recipients 10000] [--database-url postgresql+psycopg://...]
+    python bench/digest.py [--recipients 10000] [--languages ar,zh,en,fr,ru,es] [--database-url ...]
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--comments", type=int, default=40)
     parser.add_argument("--database-url", default="")
+    # Recipients spread over the six languages (each message rendered in its recipient's).
+    parser.add_argument("--languages", default="en", help="comma-separated, e.g. ar,zh,en,fr,ru,es")
     args = parser.parse_args()
+    languages = args.languages.split(",")
 
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="consult-bench-")
@@ -116,6 +119,7 @@ def main() -> None:
                 "organisation_id": orgs[i % len(orgs)].id,
                 "password_hash": "x",
                 "timezone": "UTC",
+                "locale": languages[i % len(languages)],
                 "is_active_flag": True,
                 "session_version": 1,
             }
@@ -173,7 +177,7 @@ def main() -> None:
         "digest_vs_raw_smtp",
         ratio,
         "ratio",
-        goal=0.5,
+        goal=">= 0.8",
         digest_rate=round(sent / digest_seconds, 1),
         raw_rate=round(len(payloads) / raw_seconds, 1),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,10 +33,20 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     if app.config["BENCH_ENDPOINTS"]:
         app.add_url_rule("/_bench/hello", "bench_hello", lambda: "hello, world")
+        app.add_url_rule("/_bench/locks", "bench_locks", _bench_locks)
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
+
+
+def _bench_locks() -> dict:
+    """This worker's round-lock statistics (`rounds.services.COMMENT_LOCKS`), for `make bench`."""
+    import os
+
+    from consult.rounds.services import COMMENT_LOCKS
+
+    return {"pid": os.getpid(), **COMMENT_LOCKS}
 
 
 def register_database(app: Flask) -> None:
@@ -48,6 +58,7 @@ def register_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from consult import i18n
     from consult.auth.loader import init_login
     from consult.extensions import babel, csrf, limiter, mail
 
@@ -55,14 +66,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=_select_timezone)
     init_login(app)
-
-
-def _select_locale() -> str:
-    if not has_request_context():  # emails rendered by CLI commands
-        return "en"
-    return request.accept_languages.best_match(["en"]) or "en"
 
 
 def _select_timezone() -> str | None:

@@ -155,6 +155,9 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
             now=now - timedelta(days=50 - n),
         )
         first_comments.append(comment)
+    # Hungary supports clause 3 as drafted, where industry asks for a change: the side-by-side
+    # page's "change or keep" filter finds it.
+    first_comments[1].supports_text = True
     rounds.request_publication(session, actor=organiser, round_=first, now=now - timedelta(days=25))
     rounds.publish(session, actor=moderator, round_=first, now=now - timedelta(days=20))
 
@@ -195,18 +198,20 @@ def load_rounds(session: Session, consultation: Consultation) -> None:
     )
     rounds.submit_for_approval(session, actor=organiser, round_=second, now=now - timedelta(days=5))
     rounds.approve_round(session, actor=moderator, round_=second, now=now - timedelta(days=4))
-    for n, (email, number, body) in enumerate(
+    for n, (email, number, body, keep) in enumerate(
         [
-            ("focal@demo.example", "2", "The national designation is welcome; we support the revised text."),
-            ("gov@demo.example", "6", "Regional measures should be listed in an annex."),
-            ("industry@demo.example", "3", "Coordination with vendors is still missing from this clause."),
+            ("focal@demo.example", "2", "The national designation is welcome; we support the revised text.", True),
+            ("gov@demo.example", "6", "Regional measures should be listed in an annex.", False),
+            ("industry@demo.example", "3", "Coordination with vendors is still missing from this clause.", False),
         ]
     ):
+        data = comments.CommentInput(keys2[number], CommentType.GENERAL, body, "", Attribution.ORGANISATION)
+        data.supports_text = keep
         comments.save_comment(
             session,
             actor=_user(session, email),
             round_=second,
-            data=comments.CommentInput(keys2[number], CommentType.GENERAL, body, "", Attribution.ORGANISATION),
+            data=data,
             nonce=f"demo-2-{n}",
             submit=True,
             now=now - timedelta(days=2, hours=n),

@@ -28,6 +28,7 @@ class OnceForm(BaseForm):
     so that sending it twice creates nothing twice (`consult.submissions`, `web.create_once`)."""
 
     nonce = HiddenField()
+    carries_nonce = True  # `_macros/forms.html` form_errors() writes the hidden field
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,7 @@ from consult.consultations.models import Consultation
 from consult.digests.models import Digest, EmailPreference
 from consult.dispositions.models import Acknowledgement, Disposition
 from consult.drafts.models import Clause, Draft, DraftVersion
-from consult.exports.models import BriefingJob
+from consult.exports.models import BriefingJob, PendingImport
 from consult.mail.models import OutboxMessage
 from consult.notifications.models import Notification
 from consult.rounds.models import Round, RoundVisibility
@@ -45,6 +45,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "OutboxMessage",
+    "PendingImport",
     "Passkey",
     "RecoveryCode",
     "RememberedBrowser",

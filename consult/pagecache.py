@@ -10,8 +10,13 @@ it ages out.
 A second cache holds rendered comments, keyed on every value they show: after a change, the
 page is rendered again but its unchanged comments are not.
 
+A third holds the round page's pieces per visibility class (`rounds/sections.py`): each
+clause's section keyed on that section's own revision, so a new comment renders one section
+again, once per class.
+
 `PAGE_CACHE_ENTRIES` (default 512) bounds the pages per process, `COMMENT_CACHE_ENTRIES`
-(default 4,096) the comments; 0 turns either off.
+(default 4,096) the comments, `SECTION_CACHE_ENTRIES` (default 8,192) the pieces; 0 turns any
+of them off.
 """
 
 from __future__ import annotations
@@ -49,6 +54,27 @@ class PageCache:
                 self._entries.popitem(last=False)
         return value
 
+    def get(self, key: Hashable) -> Any:
+        """The entry under `key`, or None (counted as a hit or a miss)."""
+        if self.max_entries <= 0:
+            return None
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+            self.misses += 1
+        return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -61,10 +87,17 @@ def init_app(app: Flask) -> None:
     app.extensions["consult.pagecache"] = PageCache(int(app.config.get("PAGE_CACHE_ENTRIES", 512)))
     # Rendered comments (comments/display.py: comment_html), a few kilobytes each.
     app.extensions["consult.fragmentcache"] = PageCache(int(app.config.get("COMMENT_CACHE_ENTRIES", 4096)))
+    # The round page's pieces per visibility class (rounds/sections.py): the frame, the filter
+    # form, and each section at its revision, a few kilobytes each.
+    app.extensions["consult.sectioncache"] = PageCache(int(app.config.get("SECTION_CACHE_ENTRIES", 8192)))
 
 
 def page_cache() -> PageCache:
     return current_app.extensions["consult.pagecache"]
+
+
+def section_cache() -> PageCache:
+    return current_app.extensions["consult.sectioncache"]
 
 
 def fragment_cache() -> PageCache:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import format_datetime
+from babel.dates import format_skeleton
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 LOCAL_TIME_FORMAT = "d MMM y, HH:mm zzz"
@@ -40,8 +41,20 @@ def shown_to_the_minute(value: datetime) -> datetime:
 
 
 def localtime(value: datetime | None, fmt: str = LOCAL_TIME_FORMAT) -> str:
-    """A time as people read it, in their language and timezone (`|localtime` in templates)."""
-    return format_datetime(value, fmt) if value is not None else ""
+    """A time as people read it, in their language and timezone (`|localtime` in templates).
+
+    English keeps the house pattern ("14 Dec 2026, 17:17 +0900"); other languages get their own
+    order and words for the same parts (CLDR's skeletons: "2026年12月14日 17:17 +0900")."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    if fmt != LOCAL_TIME_FORMAT or locale is None or locale.language == "en":
+        return format_datetime(value, fmt)
+    zone = get_timezone()
+    date = format_skeleton("yMMMd", value, tzinfo=zone, locale=locale)
+    time = format_skeleton("Hm", value, tzinfo=zone, locale=locale)
+    both = str(locale.datetime_formats["medium"]).replace("{1}", date).replace("{0}", time)
+    return f"{both} {format_datetime(value, 'zzz')}"
 
 
 def relative(when: datetime | None, now: datetime | None = None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from consult import policy, submissions, timeutil
+from consult import i18n, policy, submissions, timeutil
 from consult.db import get_session
 from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
@@ -176,6 +176,11 @@ def _localdate(value: Any, fmt: str = "long") -> str:
     return format_date(value, fmt) if value is not None else ""
 
 
+def _number(value: Any) -> str:
+    """A count or figure written the way the viewer's language writes numbers (`|number`)."""
+    return format_decimal(value) if value is not None else ""
+
+
 def _local_input(value: Any) -> str:
     """A `datetime-local` input's value: the time in the viewer's timezone, to the minute."""
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value is not None else ""
@@ -292,6 +297,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_localdate, "localdate")
     app.add_template_filter(_machine_time, "machine_time")
     app.add_template_filter(_local_input, "local_input")
+    app.add_template_filter(_number, "number")
     app.add_template_filter(safe_html, "safe_html")  # HTML stored from Markdown, cleaned again
     app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
     app.add_template_filter(lines, "lines")  # plain text with its line breaks kept, escaped
@@ -305,6 +311,11 @@ def init_app(app: Flask) -> None:
         RoundStep=policy.RoundStep,
         CommentStep=policy.CommentStep,
         ROLE_LABELS=policy.ROLE_LABELS,
+        text_direction=i18n.direction,
+        language_choices=i18n.choices,
+        page_direction=lambda: i18n.direction(get_locale()),
+        page_language=lambda: i18n.html_lang(get_locale()),
+        current_language=lambda: str(get_locale()),
     )
 
     @app.context_processor

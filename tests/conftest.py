@@ -19,9 +19,15 @@ from config import TestingConfig
 from consult import create_app
 from consult.db import Base, get_session, make_engine
 from tests import factories
+from tests.support.catalogues import compile_catalogues
 from tests.support.clients import IsolatedClient
 
 PG_URL = os.environ.get("CONSULT_TEST_DATABASE_URL", "")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The pages speak six languages: their compiled catalogues must be there and current."""
+    compile_catalogues()
 
 
 def _reset_schema(url: str) -> None:

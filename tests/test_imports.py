@@ -24,6 +24,7 @@ GROUND = (
     "consult.errors",
     "consult.extensions",
     "consult.forms",
+    "consult.i18n",
     "consult.mail",
     "consult.markup",
     "consult.pagecache",

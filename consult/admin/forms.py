@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.auth.queries import stakeholder_groups
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 
 
 def role_choices(actor: User) -> list[tuple[str, str]]:
@@ -36,7 +36,7 @@ def group_choices(session: Session) -> list[tuple[int, str]]:
     return [(g.id, g.name) for g in stakeholder_groups(session, limit=None)]
 
 
-class InvitationForm(BaseForm):
+class InvitationForm(OnceForm):
     email = EmailField(
         _l("Email address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
@@ -60,7 +60,7 @@ class SecondFactorResetForm(BaseForm):
     reset_reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
 
 
-class OrganisationForm(BaseForm):
+class OrganisationForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country code (two letters, optional)"), validators=[Optional(), Length(max=2)])
     mb_code = StringField(_l("MB/NC code (optional)"), validators=[Optional(), Length(max=16)])
@@ -70,7 +70,7 @@ class OrganisationForm(BaseForm):
     )
 
 
-class GroupForm(BaseForm):
+class GroupForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(
         _l("Short name for addresses (lower case, hyphens)"), validators=[DataRequired(), Length(max=60)]

@@ -7,7 +7,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from consult.api.models import Scope
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 
 SCOPE_LABELS = {
     Scope.READ: _l("Read what you may see (consultations, rounds, drafts, comments, dispositions, search)"),
@@ -17,7 +17,7 @@ SCOPE_LABELS = {
 EXPIRY_CHOICES = [(30, _l("30 days")), (90, _l("90 days")), (180, _l("180 days")), (365, _l("1 year"))]
 
 
-class TokenForm(BaseForm):
+class TokenForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     scopes = SelectMultipleField(
         _l("What it may do"),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from consult import i18n
 from consult.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from consult.forms import BaseForm, timezone_field
 
@@ -57,6 +58,8 @@ class ResetPasswordForm(BaseForm):
 class ProfileForm(BaseForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     timezone = timezone_field()
+    # Checked by the service (a form without it, from before languages, keeps the person's).
+    locale = SelectField(_l("Language"), choices=i18n.choices, validate_choice=False)
 
 
 class PasswordChangeForm(BaseForm):

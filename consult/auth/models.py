@@ -98,6 +98,9 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language of the pages and emails ("fr"); None: the browser's (cookie, Accept-Language),
+    # and English for emails.
+    locale: Mapped[str | None] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)

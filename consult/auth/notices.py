@@ -22,6 +22,7 @@ def _tell(session: Session, user: User, kind: str, **context: Any) -> None:
         session,
         kind,
         user.email,
+        locale=user.locale,
         user=user,
         account_url=url_for("auth.account", _external=True),
         **context,

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult import audit, policy, tokens
+from consult import audit, i18n, policy, tokens
 from consult.auth.models import Invitation, Organisation, Role, User
 from consult.auth.sessions import forget_all_browsers
 from consult.db import utcnow
@@ -224,6 +224,7 @@ def request_password_reset(session: Session, *, email: str) -> None:
         session,
         "password_reset",
         user.email,
+        locale=user.locale,
         user=user,
         hours=int(ttl.total_seconds() // 3600),
         url=url_for("auth.reset_password", token=token, _external=True),
@@ -264,9 +265,20 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     audit.record(session, actor=user, action="user.password_change", subject=user)
 
 
-def update_profile(session: Session, *, user: User, display_name: str, timezone: str) -> None:
-    """Change a person's name and timezone."""
+def update_profile(
+    session: Session, *, user: User, display_name: str, timezone: str, locale: str | None = None
+) -> None:
+    """Change a person's name, timezone and language."""
     if timezone not in TIMEZONES:
         raise Invalid(_("Choose a timezone from the list."))
     user.display_name = display_name.strip()
     user.timezone = timezone
+    if locale is not None:
+        choose_language(session, user=user, locale=locale)
+
+
+def choose_language(session: Session, *, user: User, locale: str) -> None:
+    """The language of a person's pages and emails."""
+    if i18n.known(locale) is None:
+        raise Invalid(_("Choose a language from the list."), field="locale")
+    user.locale = locale

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import abort, current_app, redirect, request, url_for
 from flask import session as flask_session
+from flask_babel import get_locale
 from flask_login import login_user
 from sqlalchemy.orm import Session
 
@@ -30,8 +31,10 @@ VERIFY = "verify"  # the person has a second factor: enter a code or use a passk
 SETUP = "setup"  # the person's role needs one and they have none: set one up
 STEP_ENDPOINTS = {VERIFY: "auth.second_factor", SETUP: "auth.security"}
 ALLOWED = {
-    VERIFY: frozenset({"auth.second_factor", "auth.second_factor_passkey", "auth.cancel_sign_in"}),
-    SETUP: frozenset({"auth.security", "auth.confirm_totp", "auth.register_passkey", "auth.cancel_sign_in"}),
+    VERIFY: frozenset({"auth.second_factor", "auth.second_factor_passkey", "auth.cancel_sign_in", "auth.set_language"}),
+    SETUP: frozenset(
+        {"auth.security", "auth.confirm_totp", "auth.register_passkey", "auth.cancel_sign_in", "auth.set_language"}
+    ),
 }
 
 
@@ -100,6 +103,8 @@ def complete(session: Session, user: User, *, method: str, remember: bool, remem
     flask_session.permanent = True
     browser = sessions.browser_hash()
     record, new_browser = sessions.start(session, user=user, method=method, remember=remember, browser=browser)
+    if user.locale is None:  # the language the person signed in with, for their emails
+        user.locale = str(get_locale())
     if remember_browser and policy.may_remember_browser(user) and factors.has_second_factor(session, user):
         sessions.remember_browser(session, user=user, browser=browser)
     if new_browser:

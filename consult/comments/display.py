@@ -25,6 +25,8 @@ STATUS_LABELS = {
     CommentStatus.REJECTED: _l("rejected"),
     CommentStatus.WITHDRAWN: _l("withdrawn"),
 }
+# Submitted, but not yet read by others (the comment page says so to those who see it).
+STATUS_UNSEEN = frozenset({CommentStatus.AWAITING_SIGNOFF, CommentStatus.AWAITING_MODERATION})
 # The states a comment is tagged with where it is shown (an accepted comment needs no tag).
 STATUS_TAGS = {status: label for status, label in STATUS_LABELS.items() if status is not CommentStatus.ACCEPTED}
 
@@ -82,6 +84,7 @@ def comment_html(comment: Comment) -> Markup:
         comment.is_hidden,
         comment.body,
         comment.proposed_change,
+        comment.supports_text,
         comment.submitted_at,
         number_shown(comment),
         comment.line_number,
@@ -113,6 +116,7 @@ def _comment_helpers() -> dict[str, Any]:
         "number_shown": number_shown,
         "STATUS_LABELS": STATUS_LABELS,
         "STATUS_TAGS": STATUS_TAGS,
+        "STATUS_UNSEEN": STATUS_UNSEEN,
         "PHASE_LABELS": PHASE_LABELS,
         "TYPE_LABELS": TYPE_LABELS,
     }

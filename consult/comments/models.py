@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import Organisation, StakeholderGroup, User
@@ -67,6 +67,9 @@ class Comment(Base):
     type: Mapped[CommentType] = mapped_column(enum_column(CommentType))
     body: Mapped[str] = mapped_column(Text)
     proposed_change: Mapped[str] = mapped_column(Text, default="")
+    # The commenter supports the clause as drafted: the text should stay (then no proposed
+    # change). The side-by-side page sets these against other groups' proposed changes.
+    supports_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     # The author's group when the comment was written: what the visibility rule looks at.

@@ -52,6 +52,8 @@ class CommentInput:
     clause_ref: str | None = None  # the reference as written, when it says more than the clause
     other_clause_keys: tuple[str, ...] = ()  # further clauses it names (`CommentClause`)
     source_number: str = ""  # the number an imported table gave it
+    # The text should stay as it is (no change wanted); None leaves a stored comment's value.
+    supports_text: bool | None = None
 
 
 def stamp_keys(session: Session, comment: Comment, before: CommentStatus | None, event: audit.AuditEvent) -> None:
@@ -100,6 +102,11 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
                 MAX_BODY,
             ),
             "body",
+        )
+    if data.supports_text and data.proposed_change.strip():
+        raise Invalid(
+            _("A comment that supports the text as it stands proposes no change: clear one of the two."),
+            "proposed_change",
         )
     if len(data.line_number or "") > MAX_LINE or len(data.paragraph or "") > MAX_PARAGRAPH:
         raise Invalid(
@@ -196,6 +203,7 @@ def save_comment(
         paragraph=(data.paragraph or "") if exact else (data.paragraph or "").strip(),
         clause_ref=data.clause_ref,
         source_number=data.source_number,
+        supports_text=bool(data.supports_text),
         author_id=actor.id,
         organisation_id=actor.organisation_id,
         stakeholder_group_id=actor.organisation.stakeholder_group_id,
@@ -239,9 +247,11 @@ def update_comment(
     data: CommentInput,
     submit: bool,
     now: datetime | None = None,
+    exact: bool = False,
 ) -> Comment:
-    """The author edits a comment while the round is open; a submitted one goes through
-    sign-off and moderation again as the round requires."""
+    """The author edits a comment while the round is open; a submitted one (a rejected one
+    too: it is submitted again) goes through sign-off and moderation again as the round
+    requires (`status_after_submit`). `exact`: texts are kept as given (an imported table's)."""
     _own_comment(actor, comment)
     now = now or utcnow()
     round_ = round_for_writing(session, comment.round_id, now)
@@ -254,17 +264,24 @@ def update_comment(
         comment.clause_ref = None
         session.execute(sa_delete(CommentClause).where(CommentClause.comment_id == comment.id))
     comment.clause_key, comment.clause_position = data.clause_key, position
+
+    def kept(text: str) -> str:
+        return text if exact else text.strip()
+
     if data.line_number is not None:
-        comment.line_number = data.line_number.strip()
+        comment.line_number = kept(data.line_number)
     if data.paragraph is not None:
-        comment.paragraph = data.paragraph.strip()
+        comment.paragraph = kept(data.paragraph)
+    if data.supports_text is not None:
+        comment.supports_text = data.supports_text
     comment.type, comment.attribution = data.type, data.attribution
-    comment.body, comment.proposed_change = data.body.strip(), data.proposed_change.strip()
+    comment.body, comment.proposed_change = kept(data.body), kept(data.proposed_change)
     comment.updated_at = now
     if submit or was_submitted:
         comment.status = status_after_submit(session, round_, actor)
         comment.submitted_at = comment.submitted_at or now
         comment.returned_reason = ""
+        comment.rejection_reason = ""  # the rejection stays in the audit log
     event = audit.record(session, actor=actor, action="comment.edit", subject=comment)
     stamp_keys(session, comment, before, event)
     signals.comment_submitted.send(None, session=session, comment=comment, event=event)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from consult import policy
 from consult.comments import bp, display, services  # noqa: F401  (display registers template helpers)
-from consult.comments.forms import GENERAL, PREFIX_RE, ActionForm, CommentForm, ReportForm, comment_form
+from consult.comments.forms import GENERAL, PREFIX_RE, ActionForm, CommentForm, ReportForm, comment_form, submit_words
 from consult.comments.models import Attribution, Comment, CommentClause, CommentStatus, CommentType
 from consult.comments.queries import visible_comment
 from consult.db import get_session, utcnow
@@ -21,7 +21,7 @@ from consult.pagination import paginate
 from consult.policy import Permission
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, flash_ok, permission_required
+from consult.web import create_once, csrf_in_form, current_actor, flash_ok, permission_required
 
 
 def _input(form: CommentForm) -> services.CommentInput:
@@ -31,6 +31,7 @@ def _input(form: CommentForm) -> services.CommentInput:
         body=form.body.data or "",
         proposed_change=form.proposed_change.data or "",
         attribution=Attribution(form.attribution.data),
+        supports_text=bool(form.supports_text.data),
         line_number=form.line_number.data or "",
         paragraph=form.paragraph.data or "",
     )
@@ -60,7 +61,7 @@ def new(round_id: int):
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
     clause = request.args.get("clause", GENERAL)[:32]
-    form = comment_form(db, round_, clause=clause)
+    form = comment_form(db, round_, clause=clause, author=current_user)
     message = None if round_.is_open(utcnow()) else _("This round is not open for comments.")
     return _form_page(form, round_, message=message)
 
@@ -85,7 +86,7 @@ def create(round_id: int):
     prefix = request.form.get("prefix", "")
     if not PREFIX_RE.match(prefix):
         abort(400)
-    form = comment_form(db, round_, formdata=request.form, prefix=prefix)
+    form = comment_form(db, round_, formdata=request.form, prefix=prefix, author=current_user)
     if not form.validate_on_submit():
         return _form_page(form, round_, status=400)
     try:
@@ -106,19 +107,28 @@ def create(round_id: int):
         form[name].errors = [*form[name].errors, str(exc)]
         return _form_page(form, round_, status=400)
     db.commit()
-    if not created:
-        flash_ok(_("This comment was already saved; it is stored once."))
-    elif comment.status is CommentStatus.DRAFT:
-        flash_ok(_("Draft saved. Only you can see it until you submit it."))
-    elif comment.status is CommentStatus.AWAITING_SIGNOFF:
-        flash_ok(_("Comment sent to your organisation's focal point for sign-off."))
-    elif comment.status is CommentStatus.AWAITING_MODERATION:
-        flash_ok(_("Comment submitted; it is visible to others once a moderator accepts it."))
-    else:
-        flash_ok(_("Comment submitted."))
+    flash_ok(_saved_message(comment.status) if created else _("This comment was already saved; it is stored once."))
     return redirect(
         url_for("rounds.detail", round_id=round_.id, clause=comment.clause_key or GENERAL) + f"#comment-{comment.id}"
     )
+
+
+def _saved_message(status: CommentStatus, edited: bool = False) -> str:
+    """What became of a comment just saved, in the words of its status."""
+    if status is CommentStatus.DRAFT:
+        return _("Draft saved. Only you can see it until you submit it.")
+    if status is CommentStatus.AWAITING_SIGNOFF:
+        if edited:
+            return _(
+                "Your changes are saved. The comment is back with your organisation's focal point for "
+                "sign-off; others do not see it until it is accepted."
+            )
+        return _("Comment sent to your organisation's focal point for sign-off.")
+    if status is CommentStatus.AWAITING_MODERATION:
+        if edited:
+            return _("Your changes are saved. The comment waits for a moderator; others see it once it is accepted.")
+        return _("Comment submitted; it is visible to others once a moderator accepts it.")
+    return _("Your changes are saved.") if edited else _("Comment submitted.")
 
 
 @bp.route("/comments/<int:comment_id>")
@@ -139,6 +149,13 @@ def detail(comment_id: int):
         .order_by(Clause.position)
         .limit(100)
     ).all()
+    now = utcnow()
+    words = None  # what sending it again would do, for its author's steps
+    steps = policy.comment_steps(current_user, comment, round_.is_open(now))
+    if steps & {policy.CommentStep.EDIT, policy.CommentStep.SUBMIT}:
+        editing = comment.status
+        next_status = services.status_after_submit(db, round_, current_user)
+        words = submit_words(next_status, round_, current_user, editing)
     return render_template(
         "comments/detail.html",
         comment=comment,
@@ -146,7 +163,8 @@ def detail(comment_id: int):
         clause=clause,
         also=also,
         action_form=ActionForm(formdata=None),
-        now=utcnow(),
+        now=now,
+        submit_words=words,
     )
 
 
@@ -174,13 +192,16 @@ def edit(comment_id: int):
             type=comment.type.value,
             body=comment.body,
             proposed_change=comment.proposed_change,
+            supports_text=comment.supports_text,
             attribution=comment.attribution.value,
             line_number=comment.line_number,
             paragraph=comment.paragraph,
+            author=current_user,
+            editing=comment.status,
         )
         message = None if round_.is_open(utcnow()) else _("This round is closed: the comment can no longer be changed.")
         return _form_page(form, round_, comment, message=message)
-    form = comment_form(db, round_, formdata=request.form)
+    form = comment_form(db, round_, formdata=request.form, author=current_user, editing=comment.status)
     if not form.validate_on_submit():
         return _form_page(form, round_, comment, status=400)
     try:
@@ -195,11 +216,12 @@ def edit(comment_id: int):
         form.body.errors = [*form.body.errors, str(exc)]
         return _form_page(form, round_, comment, status=400)
     db.commit()
-    flash_ok(_("Your changes are saved."))
+    flash_ok(_saved_message(comment.status, edited=True))
     return redirect(url_for("comments.detail", comment_id=comment.id))
 
 
-def _author_action(comment_id: int, action, success: str):
+def _author_action(comment_id: int, action, success):
+    """`success`: the message, or a function of the comment that gives it."""
     db = get_session()
     comment = own_comment(db, comment_id)
     ActionForm().validate_on_submit()
@@ -208,7 +230,7 @@ def _author_action(comment_id: int, action, success: str):
     except services.RoundClosed as exc:
         raise Conflict(str(exc)) from None
     db.commit()
-    flash_ok(success)
+    flash_ok(success(comment) if callable(success) else success)
     return redirect(url_for("comments.detail", comment_id=comment.id))
 
 
@@ -225,7 +247,7 @@ def submit(comment_id: int):
         )
         services.update_comment(db, actor=current_actor(), comment=comment, data=data, submit=True)
 
-    return _author_action(comment_id, do, _("Comment submitted."))
+    return _author_action(comment_id, do, lambda comment: _saved_message(comment.status))
 
 
 @bp.route("/comments/<int:comment_id>/withdraw", methods=["POST"])
@@ -248,14 +270,16 @@ def report(comment_id: int):
     comment = visible_comment(db, current_user, comment_id)
     form = ReportForm()
     if form.validate_on_submit():
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: services.report(db, actor=current_actor(), comment=comment, reason=form.reason.data),
-            form=form,
+            purpose="report",
+            url_of=lambda _report: url_for("comments.detail", comment_id=comment.id),
             field="reason",
             success=_("Thank you. The moderators will look at this comment."),
         )
         if done:
-            return redirect(url_for("comments.detail", comment_id=comment.id))
+            return redirect(done.url)
     status = 400 if request.method == "POST" else 200
     return render_template("comments/report.html", form=form, comment=comment), status
 

@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from consult.forms import BaseForm
+from consult.forms import OnceForm
 
 
-class ConsultationForm(BaseForm):
+class ConsultationForm(OnceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=10_000)])
     conference_name = StringField(_l("Conference"), validators=[DataRequired(), Length(max=200)])

@@ -22,7 +22,7 @@ from consult.policy import Permission
 from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import Phase, Round
 from consult.timeutil import localtime
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
 from consult.workspace.progress import progress
 from consult.workspace.queries import workspace
 
@@ -155,14 +155,16 @@ def create():
     form = ConsultationForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
         if form.validate_on_submit():
-            done = commit_or_refuse(
+            done = create_once(
+                form,
                 lambda: services.create_consultation(db, actor=current_actor(), **_values(form)),
-                form=form,
+                purpose="consultation",
+                url_of=lambda created: url_for("consultations.detail", consultation_id=created.id),
                 field="title",
                 success=_("The consultation is created."),
             )
             if done:
-                return redirect(url_for("consultations.detail", consultation_id=done.value.id))
+                return redirect(done.url)
         return _form_page(form, None, 400)
     return _form_page(form, None)
 

@@ -3,9 +3,9 @@
 The room registers a renderer per template with the mail wing (`consult.digests.init_app`).
 Each builds the template's context for the recipient (None: nothing to send them now), then
 `renderer()` adds what every message has: the person's switch for it, the one-click
-unsubscribe link and headers, times in their timezone. Work shared by the recipients of a run
+unsubscribe link and headers, their language and times in their timezone. Work shared by the recipients of a run
 lives in a `RenderCache`: a digest's content is built once per visibility class, and its
-sections and the message around them rendered once per class and timezone; each person then
+sections and the message around them rendered once per class, language and timezone; each person then
 loses only their own comments, and gets their name and unsubscribe link put in.
 """
 
@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from consult import mail, policy, tokens
+from consult import i18n, mail, policy, tokens
 from consult.auth.models import User
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
@@ -158,33 +158,41 @@ def renderer(build: ContextBuilder) -> Renderer:
         user = session.get(User, row.user_id) if row.user_id else None
         if user is None or not user.is_active:
             return None
-        context = build(session, user, row, cache)
-        if context is None:
-            return None
-        notice = context.pop("notice")
-        if notice != "digest" and not preference_or_default(session, user).wants(Notice(notice)):
-            return None
-        unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
-        if cache.preferences_url is None:
-            cache.preferences_url = url_for("digests.preferences", _external=True)
-        context["preferences_url"] = cache.preferences_url
-        headers = list_headers(unsubscribe_url)
-        with mail.recipient_timezone(user.timezone):
-            if "content" in context:
-                key = (row.template, *_put_sections(cache, context, user))
-                if not context.get("dispositions"):  # nothing else personal: render once, fill in
-                    if key not in cache.messages:
-                        shared = Personalised(row.template, **context)
-                        cache.messages[key] = shared if shared.usable() else None
-                    shared = cache.messages[key]
-                    if shared is not None:
-                        return mail.Rendered(*shared.fill(user.display_name, unsubscribe_url), headers)
-            parts = mail.render_parts(
-                row.template, recipient_name=user.display_name, unsubscribe_url=unsubscribe_url, **context
-            )
-        return mail.Rendered(*parts, headers)
+        with mail.recipient_locale(i18n.email_locale(user)):  # labels the context holds, too
+            return _render(session, user, row, cache, build)
 
     return render
+
+
+def _render(
+    session: Session, user: User, row: OutboxMessage, cache: RenderCache, build: ContextBuilder
+) -> mail.Rendered | None:
+    """One person's message, in their language (the caller's) and timezone."""
+    context = build(session, user, row, cache)
+    if context is None:
+        return None
+    notice = context.pop("notice")
+    if notice != "digest" and not preference_or_default(session, user).wants(Notice(notice)):
+        return None
+    unsubscribe_url = url_for("digests.unsubscribe", token=unsubscribe_token(user.id, notice), _external=True)
+    if cache.preferences_url is None:
+        cache.preferences_url = url_for("digests.preferences", _external=True)
+    context["preferences_url"] = cache.preferences_url
+    headers = list_headers(unsubscribe_url)
+    with mail.recipient_timezone(user.timezone):
+        if "content" in context:
+            key = (row.template, *_put_sections(cache, context, user))
+            if not context.get("dispositions"):  # nothing else personal: render once, fill in
+                if key not in cache.messages:
+                    shared = Personalised(row.template, **context)
+                    cache.messages[key] = shared if shared.usable() else None
+                shared = cache.messages[key]
+                if shared is not None:
+                    return mail.Rendered(*shared.fill(user.display_name, unsubscribe_url), headers)
+        parts = mail.render_parts(
+            row.template, recipient_name=user.display_name, unsubscribe_url=unsubscribe_url, **context
+        )
+    return mail.Rendered(*parts, headers)
 
 
 def _put_sections(cache: RenderCache, context: dict[str, Any], user: User) -> tuple:
@@ -192,7 +200,14 @@ def _put_sections(cache: RenderCache, context: dict[str, Any], user: User) -> tu
     content: DigestContent = context["content"]
     # The class is part of the key: sections rendered for one class never reach another.
     own = content.own_comment_ids(user.id)
-    key = (context.pop("cache_key"), policy.as_viewer(user).visibility_class, own, user.timezone)
+    # So are the language and timezone the sections were written in.
+    key = (
+        context.pop("cache_key"),
+        policy.as_viewer(user).visibility_class,
+        own,
+        i18n.email_locale(user),
+        user.timezone,
+    )
     found = cache.sections.get(key)
     if found is None:
         mine = content.without(own)
@@ -291,12 +306,10 @@ def digest_content_for(session: Session, digest: Digest, viewer: Any) -> DigestC
     since the consultation's previous digest, and those that became visible because a round
     closed or was published since then (a late window over the rounds whose stage moved)."""
     viewer = policy.as_viewer(viewer)
-    previous = session.scalar(
-        select(Digest.stage_ranks)
-        .where(Digest.consultation_id == digest.consultation_id, Digest.id < (digest.id or 2**62))
-        .order_by(Digest.id.desc())
-        .limit(1)
-    )
+    earlier = select(Digest.stage_ranks).where(Digest.consultation_id == digest.consultation_id)
+    if digest.id is not None:  # a draft (the composer's preview) has no id: every digest is earlier
+        earlier = earlier.where(Digest.id < digest.id)  # (2**62 overflowed PostgreSQL's integer)
+    previous = session.scalar(earlier.order_by(Digest.id.desc()).limit(1))
     late = None
     if previous is not None:  # None: a first digest (it covers every key), or one made before ranks were kept
         then = {int(r): rank for r, rank in previous.items()}

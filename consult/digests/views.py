@@ -6,9 +6,10 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
-from consult import policy
+from consult import i18n, mail, policy
 from consult.auth.models import User
 from consult.consultations.models import Consultation
 from consult.db import get_session
@@ -95,6 +96,14 @@ def _preview_choices(db) -> list[tuple[int, str]]:
     return [(person.id, f"{person.display_name} ({person.email})") for person in people]
 
 
+def _preview_html(content, intro: str, recipient: User) -> Markup:
+    """The digest's sections as `recipient` would read them: their language and timezone."""
+    with mail.recipient_locale(i18n.email_locale(recipient)), mail.recipient_timezone(recipient.timezone):
+        html = render_template("email/_sections.html", content=content, intro=intro)
+    mail.end_recipient_context()
+    return Markup(html)  # noqa: S704 (an autoescaped .html template's output)  # nosec B704
+
+
 # The composer's steps, named by the button pressed.
 PREVIEW, REVIEW, SEND = "preview", "review", "send"
 
@@ -126,9 +135,10 @@ def compose(consultation_id: int):
         if done:
             return redirect(done.url)
     preview_user = db.get(User, form.recipient.data) if valid and step == PREVIEW and form.recipient.data else None
-    preview = None
+    preview = preview_html = None
     if preview_user is not None:
         preview = digest_content_for(db, services.draft_digest(db, consultation, form.intro.data or ""), preview_user)
+        preview_html = _preview_html(preview, form.intro.data or "", preview_user)
     audience = services.digest_audience(db) if valid and step == REVIEW else None
     status = 400 if form.errors else 200
     return render_template(
@@ -137,6 +147,8 @@ def compose(consultation_id: int):
         form=form,
         preview_user=preview_user,
         preview=preview,
+        preview_html=preview_html,
+        preview_locale=i18n.email_locale(preview_user) if preview_user else None,
         audience=audience,
     ), status
 

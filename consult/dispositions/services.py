@@ -207,24 +207,38 @@ def carried_forward(session: Session, round_: Round, keys: set[str | None]) -> t
     )
     if nxt is None:
         return None, {}
-    rows = session.execute(
-        select(Clause.version_id, Clause.key, Clause.number, Clause.heading, Clause.body).where(
-            Clause.version_id.in_([version.id, nxt.id])
-        )
-    ).all()
-    by_version: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for row in rows:
-        by_version[row.version_id][row.key] = (row.number, row.heading, row.body)
+    by_version = _clause_texts(session, [version.id, nxt.id])
     old, new = by_version[version.id], by_version[nxt.id]
-    status = {}
-    for key in keys:
-        if key is None:
-            status[key] = "general"
-        elif key not in new:
-            status[key] = "deleted"
-        else:
-            status[key] = "unchanged" if old.get(key) == new[key] else "changed"
-    return nxt, status
+    return nxt, {key: _carried(old, new, key) for key in keys}
+
+
+def changed_since(session: Session, version_ids: set[int], later_id: int, key: str | None) -> dict[int, str]:
+    """For each earlier version of a draft, whether its clause `key` is changed, unchanged or
+    deleted in the later version `later_id`: the carry-forward of `carried_forward`, for the
+    comments of earlier rounds on a clause (one statement, however many versions)."""
+    by_version = _clause_texts(session, [*version_ids, later_id], key)
+    return {version_id: _carried(by_version[version_id], by_version[later_id], key) for version_id in version_ids}
+
+
+def _clause_texts(session: Session, version_ids: list[int], key: str | None = None) -> dict[int, dict[str, tuple]]:
+    """Per version, per clause key, what makes a clause the same: number, heading, text."""
+    stmt = select(Clause.version_id, Clause.key, Clause.number, Clause.heading, Clause.body).where(
+        Clause.version_id.in_(version_ids)
+    )
+    if key is not None:
+        stmt = stmt.where(Clause.key == key)
+    by_version: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for row in session.execute(stmt):
+        by_version[row.version_id][row.key] = (row.number, row.heading, row.body)
+    return by_version
+
+
+def _carried(old: dict[str, tuple], new: dict[str, tuple], key: str | None) -> str:
+    if key is None:
+        return "general"
+    if key not in new:
+        return "deleted"
+    return "unchanged" if old.get(key) == new[key] else "changed"
 
 
 def _on_round_published(_sender: Any, *, session: Session, round_: Round, actor: User, now: datetime) -> None:

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.drafts.importer import MAX_BYTES, MAX_CLAUSES, ClauseText
 from consult.drafts.services import MAX_BODY
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 
 EXTRA_ROWS = 3  # empty rows for new clauses under the existing ones
 POSITION_STEP = 10  # rows are numbered 10, 20, 30 so a clause can be moved between two others
@@ -61,7 +61,7 @@ class ClauseRowForm(Form):
         )
 
 
-class ClausesForm(BaseForm):
+class ClausesForm(OnceForm):
     """Every clause of a version, in rows."""
 
     note = TextAreaField(_l("What changed (optional note)"), validators=[Optional(), Length(max=2000)])
@@ -105,7 +105,7 @@ class NewDraftForm(ClausesForm):
     )
 
 
-class ImportForm(BaseForm):
+class ImportForm(OnceForm):
     """A Markdown file for the next version."""
 
     file = FileField(

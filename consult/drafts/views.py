@@ -20,7 +20,7 @@ from consult.drafts.models import Clause, Draft, DraftVersion
 from consult.errors import Conflict, Invalid
 from consult.markup import safe_html
 from consult.policy import Permission
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
 
 FIRST_ROWS = 5  # empty rows offered for a new draft's first version
 STATUS_LABELS = {
@@ -199,9 +199,11 @@ def create(consultation_id: int):
                 return draft
 
             try:
-                done = commit_or_refuse(
+                done = create_once(
+                    form,
                     create_draft,
-                    form=form,
+                    purpose="draft",
+                    url_of=lambda draft: url_for("drafts.detail", draft_id=draft.id),
                     success=lambda draft: _(
                         "The draft “%(title)s” is created with its first version.", title=draft.title
                     ),
@@ -211,7 +213,7 @@ def create(consultation_id: int):
                 problems = [str(p) for p in exc.problems]
             else:
                 if done:
-                    return redirect(url_for("drafts.detail", draft_id=done.value.id))
+                    return redirect(done.url)
     return _new_draft_page(form, consultation, problems, 400)
 
 
@@ -240,22 +242,31 @@ def new_version(draft_id: int):
         form.add_rows()
         return _editor_page(form, draft, base)
     if form.validate_on_submit():
-        if request.form.get("base", "") != str(base.number if base else 0):
-            form.form_errors.append(_("Someone saved a new version meanwhile. Open the editor again to start from it."))
-            return _editor_page(form, draft, base, 409)
+        stale = request.form.get("base", "") != str(base.number if base else 0)
+
+        def create_version():
+            if stale:  # checked after the form's nonce: the same form sent again leads to its version
+                raise Conflict(_("Someone saved a new version meanwhile. Open the editor again to start from it."))
+            return services.create_version(
+                db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
+            )
+
         try:
-            done = commit_or_refuse(
-                lambda: services.create_version(
-                    db, actor=current_actor(), draft=draft, clauses=form.clause_texts(), note=form.note.data or ""
-                ),
-                form=form,
+            done = create_once(
+                form,
+                create_version,
+                purpose="version",
+                url_of=lambda created: url_for("drafts.version", version_id=created.id),
                 success=lambda created: _("Version %(n)d is saved.", n=created.number),
+                refusals=(Invalid, Conflict),
             )
         except IntegrityError:
             db.rollback()
             raise _conflict() from None
         if done:
-            return redirect(url_for("drafts.version", version_id=done.value.id))
+            return redirect(done.url)
+        if stale:
+            return _editor_page(form, draft, base, 409)
     return _editor_page(form, draft, base, 400)
 
 
@@ -276,11 +287,13 @@ def import_version(draft_id: int):
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            done = commit_or_refuse(
+            done = create_once(
+                form,
                 lambda: services.import_version(
                     db, actor=current_actor(), draft=draft, data=_read_upload(form.file.data), note=form.note.data or ""
                 ),
-                form=form,
+                purpose="version",
+                url_of=lambda created: url_for("drafts.version", version_id=created.id),
                 success=lambda created: _("Version %(n)d is imported.", n=created.number),
             )
         except MarkdownImportError as exc:
@@ -291,5 +304,5 @@ def import_version(draft_id: int):
             raise _conflict() from None
         else:
             if done:
-                return redirect(url_for("drafts.version", version_id=done.value.id))
+                return redirect(done.url)
     return _import_page(form, draft, problems, 400)

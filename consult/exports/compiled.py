@@ -185,7 +185,6 @@ def _store(
     session.flush()  # the event's id: the comments' digest keys (they reach everyone at once)
     positions = {key: pos for key, pos in _clause_positions(session, round_)}
     sequences: dict[str, int] = {}
-    digest = hashlib.sha256(data).hexdigest()[:32]
     stored = []
     for item in filed:
         checked, organisation = item.checked, item.organisation
@@ -217,7 +216,7 @@ def _store(
             stakeholder_group_id=organisation.stakeholder_group_id,
             attribution=Attribution.ORGANISATION,
             status=CommentStatus.ACCEPTED,
-            nonce=f"compiled-{digest}-{checked.row}",
+            nonce=f"compiled-{round_.id}-{event.id}-{checked.row}",  # one per import (a table may go to many rounds)
             created_at=now,
             updated_at=now,
             submitted_at=now,

@@ -4,7 +4,9 @@ Two imports, both all or nothing (every row is checked and every problem listed 
 the caller commits only when none was found):
 
 - a participant imports their organisation's comments into an open round, as submitted
-  comments (`import_comments`), numbered at submission like comments written on the page;
+  comments (`participant.py`), numbered at submission like comments written on the page; a
+  table sent again to the same round replaces that person's earlier import there, once they
+  have confirmed the list of what it adds, changes and withdraws;
 - the secretariat imports a compiled table of many organisations into an open or closed round
   (`import_compiled`, in `compiled.py`): each MB/NC code is mapped to an organisation, the
   table's own numbers are kept, and its observations are recorded as dispositions (not
@@ -17,9 +19,7 @@ than a clause number.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,16 +27,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import policy
-from consult.auth.models import Organisation, User
+from consult.auth.models import Organisation
 from consult.comments import services as comments
-from consult.comments.models import Attribution, Comment, CommentType
-from consult.db import utcnow
+from consult.comments.models import CommentType
 from consult.drafts.models import Clause
 from consult.drafts.references import ClauseIndex
-from consult.errors import DomainError, Invalid
+from consult.errors import Invalid
 from consult.exports import isotable
-from consult.policy import Permission
 from consult.rounds.models import Round
 
 MAX_ROWS = 5_000
@@ -210,7 +207,7 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
     )
 
 
-def _speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
+def speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
     """Whether an MB/NC cell names `organisation` (its name, its code, or its code and a number);
     and the number it holds after the code ("" if none)."""
     text = cell.strip()
@@ -223,68 +220,3 @@ def _speaks_for(cell: str, organisation: Organisation) -> tuple[bool, str]:
     if code and folded.startswith(code) and not folded[len(code)].isalpha():
         return True, text
     return False, ""
-
-
-def import_comments(
-    session: Session, *, actor: User, round_: Round, data: bytes, now: datetime | None = None
-) -> list[Comment]:
-    """Check every row and, when all are fine, store them as the actor's organisation's
-    submitted comments (a table imported twice stores nothing the second time)."""
-    policy.require(actor, Permission.COMMENT_CREATE)
-    now = now or utcnow()
-    if actor.organisation_id is None:
-        raise ImportRefused([Problem(0, _("Only people who speak for an organisation can import comments."))])
-    if not round_.is_open(now):
-        raise ImportRefused([Problem(0, _("This round is not open for comments."))])
-    table = read(data)
-    organisation = session.get(Organisation, actor.organisation_id)
-    index = clause_index(session, round_)
-    problems: list[Problem] = []
-    accepted: list[tuple[Checked, str]] = []
-    for row in table.rows:
-        reasons: list[str] = []
-        ours, number_in_mb = _speaks_for(row.cells.get("mb", ""), organisation)
-        if not ours:
-            reasons.append(_("you cannot speak for “%(org)s”", org=row.cells.get("mb", "")[:60]))
-        if row.cells.get("observation", "").strip():
-            reasons.append(_("observations of the secretariat are written by the secretariat: leave that column empty"))
-        checked = check_row(row, index, reasons)
-        if reasons:
-            problems.append(Problem(row.row, "; ".join(reasons)))
-            continue
-        accepted.append((checked, row.cells.get("number", "") or number_in_mb))
-    if problems:
-        raise ImportRefused(problems)
-    digest = hashlib.sha256(data).hexdigest()[:40]
-    stored = []
-    for item, source_number in accepted:
-        data_ = comments.CommentInput(
-            item.clause_key,
-            item.type,
-            item.body,
-            item.proposed_change,
-            Attribution.ORGANISATION,
-            line_number=item.line_number,
-            paragraph=item.paragraph,
-            clause_ref=item.clause_ref,
-            other_clause_keys=item.other_clause_keys,
-            source_number=source_number[:40],
-        )
-        try:
-            comment, _created = comments.save_comment(
-                session,
-                actor=actor,
-                round_=round_,
-                data=data_,
-                nonce=f"table-{digest}-{item.row}",
-                submit=True,
-                now=now,
-                exact=True,
-            )
-        except DomainError as exc:
-            problems.append(Problem(item.row, str(exc)))
-            continue
-        stored.append(comment)
-    if problems:
-        raise ImportRefused(problems)  # the caller does not commit: nothing is kept
-    return stored

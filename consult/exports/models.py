@@ -58,3 +58,18 @@ class BriefingJob(Base):
     @property
     def has_failed(self) -> bool:
         return self.status is JobStatus.FAILED
+
+
+class PendingImport(Base):
+    """A comment table sent again to a round where its sender had imported one: kept until they
+    confirm the changes it makes (`exports.participant.plan_import`), then deleted. The file is in
+    the row (the confirming request may reach another host). Old ones go when their owner sends
+    the next, and anyone's after a week (`exports.participant.receive_table`)."""
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

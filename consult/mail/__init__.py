@@ -4,7 +4,7 @@
 |---|---|
 | `models.py` | the outbox (`OutboxMessage`): one row per recipient and email event |
 | `outbox.py` | queueing in the caller's transaction (`queue_email`, `enqueue`), sending after commit (`dispatch`) |
-| `render.py` | email templates, the recipient's timezone, the renderer registry rooms fill at `init_app` |
+| `render.py` | email templates, the recipient's language and timezone, the renderer registry rooms fill at `init_app` |
 | `sender.py` | `deliver()`: claim due rows, render, send over one SMTP connection, record each |
 | `smtp.py` | each message's bytes and the run's SMTP exchange |
 | `jobs.py` | the RQ path: with REDIS_URL set, workers on the mail queue run `deliver` |
@@ -21,6 +21,8 @@ from consult.mail.render import (
     Registry,
     Rendered,
     Run,
+    end_recipient_context,
+    recipient_locale,
     recipient_timezone,
     register_batch_hook,
     register_renderer,
@@ -32,10 +34,12 @@ __all__ = [
     "Rendered",
     "Run",
     "dispatch",
+    "end_recipient_context",
     "enqueue",
     "forget_queued",
     "init_app",
     "queue_email",
+    "recipient_locale",
     "recipient_timezone",
     "register_batch_hook",
     "register_renderer",

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from consult.db import utcnow
 from consult.mail.models import OutboxKind, OutboxMessage, OutboxStatus
-from consult.mail.render import render_parts
+from consult.mail.render import recipient_locale, render_parts
 
 log = logging.getLogger(__name__)
 QUEUED_IDS = "consult.outbox.ids"
@@ -40,9 +40,11 @@ def forget_queued(session: Session) -> None:
     session.info.pop(QUEUED_IDS, None)
 
 
-def queue_email(session: Session, name: str, to: str, **context: Any) -> OutboxMessage:
-    """Render the account email `name` for `to` and send it once `session` commits."""
-    subject, text, html = render_parts(name, **context)
+def queue_email(session: Session, name: str, to: str, locale: str | None = None, **context: Any) -> OutboxMessage:
+    """Render the account email `name` for `to` in `locale` (the recipient's language; None: the
+    request's) and send it once `session` commits."""
+    with recipient_locale(locale):
+        subject, text, html = render_parts(name, **context)
     row = OutboxMessage(
         dedupe_key=f"email:{uuid.uuid4().hex}",
         kind=OutboxKind.EMAIL,

@@ -1,4 +1,5 @@
-"""Rendering: email templates, the recipient's timezone, and the renderers rooms register.
+"""Rendering: email templates, the recipient's language and timezone, and the renderers rooms
+register.
 
 The mail wing knows no domain. A room that queues notifications or digests registers, at its
 `init_app`, a renderer per template name: `render(session, row, run) -> Rendered | None`
@@ -89,6 +90,17 @@ def recipient_timezone(timezone: str | None) -> Iterator[None]:
         g.email_timezone = wanted
         flask_babel.refresh()
     yield
+
+
+@contextmanager
+def recipient_locale(locale: str | None) -> Iterator[None]:
+    """Render in the recipient's language (`User.locale`); None, or a language this installation
+    no longer offers: the current one (the request's, English outside a request)."""
+    if not locale or locale not in current_app.config["LANGUAGES"]:
+        yield
+        return
+    with flask_babel.force_locale(locale):
+        yield
 
 
 def end_recipient_context() -> None:

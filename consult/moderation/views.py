@@ -312,6 +312,13 @@ def bulk_signoff():
     return redirect(back)
 
 
+def _signed_off_message(comment) -> str:
+    """What signing off did: the comment goes to a moderator (pre-moderation), or others read it."""
+    if comment.status is CommentStatus.AWAITING_MODERATION:
+        return _("Signed off: the comment now goes to a moderator, who accepts it before others see it.")
+    return _("Signed off: the comment is accepted; others see it as the round's rule allows.")
+
+
 @bp.route("/comments/<int:comment_id>/signoff", methods=["POST"])
 @permission_required(Permission.COMMENT_SIGNOFF)
 def signoff(comment_id: int):
@@ -325,7 +332,7 @@ def signoff(comment_id: int):
         lambda: services.sign_off(
             db, actor=current_actor(), comment=comment, accept=accept, reason=form.reason.data or ""
         ),
-        success=_("Signed off: the comment now counts.") if accept else _("Returned to the author with your reason."),
+        success=_signed_off_message if accept else _("Returned to the author with your reason."),
         refusals=(comment_services.RoundClosed, Invalid),
     )
     return redirect(_back(url_for("moderation.signoff_queue")))

@@ -5,6 +5,8 @@
 - `visibility`: who sees which comments, rounds and dispositions, as SQL conditions, and the
   audiences (`SUBMITTED`, `ACCEPTED`) and stages they are built from.
 - `attribution`: how much of a comment's authorship a viewer sees.
+- `reach`: how far each group's comments reach a viewer in a round, and which waiting ones
+  they may count (the side-by-side page).
 - `actions`: the steps a person may take on a round or a comment now.
 - `signin`: who must sign in with a second factor, who may have a browser remembered.
 
@@ -36,6 +38,7 @@ from consult.policy.permissions import (
     require,
     roles_with,
 )
+from consult.policy.reach import GroupReach, Reach, group_reach, waiting_comments
 from consult.policy.signin import (
     DEFAULT_SECOND_FACTOR_ROLES,
     may_remember_browser,
@@ -50,8 +53,10 @@ from consult.policy.visibility import (
     STAGE_ORDER,
     SUBMITTED,
     acknowledgeable,
+    authored_beyond_class,
     can_read_answer_reason,
     can_read_consultation,
+    class_round_visibility,
     comment_visibility,
     comment_visibility_in_round,
     comment_visibility_then,
@@ -70,6 +75,10 @@ from consult.policy.visibility import (
 
 __all__ = [
     "DEFAULT_SECOND_FACTOR_ROLES",
+    "GroupReach",
+    "Reach",
+    "group_reach",
+    "waiting_comments",
     "may_remember_browser",
     "requires_second_factor",
     "second_factor_roles",
@@ -93,6 +102,7 @@ __all__ = [
     "Viewer",
     "VisibilityClass",
     "acknowledgeable",
+    "authored_beyond_class",
     "as_viewer",
     "assignable_roles",
     "attribution_shown",
@@ -101,6 +111,7 @@ __all__ = [
     "can",
     "can_read_answer_reason",
     "can_read_consultation",
+    "class_round_visibility",
     "can_see_attribution",
     "comment_steps",
     "comment_visibility",

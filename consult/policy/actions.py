@@ -82,7 +82,7 @@ AUTHOR_STEPS = {
     CommentStatus.AWAITING_SIGNOFF: (CommentStep.EDIT, CommentStep.WITHDRAW),
     CommentStatus.AWAITING_MODERATION: (CommentStep.EDIT, CommentStep.WITHDRAW),
     CommentStatus.ACCEPTED: (CommentStep.EDIT, CommentStep.WITHDRAW),
-    CommentStatus.REJECTED: (),
+    CommentStatus.REJECTED: (CommentStep.EDIT,),  # change it and submit it again (the reason stays shown)
     CommentStatus.WITHDRAWN: (),
 }
 EDITABLE = frozenset(status for status, steps in AUTHOR_STEPS.items() if CommentStep.EDIT in steps)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, or_, select, true
+from sqlalchemy import and_, case, exists, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Attribution, Comment, CommentStatus
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.dispositions.models import Disposition
@@ -91,7 +91,12 @@ def _stage_reached(now: datetime) -> Any:
 
 def round_visibility(user: Any) -> Any:
     """The SQL condition on Round for the rounds `user` may see."""
-    visibility = as_viewer(user).visibility_class
+    return class_round_visibility(as_viewer(user).visibility_class)
+
+
+def class_round_visibility(visibility: VisibilityClass) -> Any:
+    """`round_visibility` for everyone of a visibility class (the rule reads nothing else), for
+    statements built once per class."""
     if visibility.sees_unapproved:
         return Round.id.is_not(None)
     if visibility.signed_in:
@@ -141,6 +146,37 @@ def comment_visibility(user: Any, now: datetime | None = None) -> Any:
 def visible_comments(stmt: Any, user: Any, now: datetime | None = None) -> Any:
     """Filter a select over Comment to what `user` may see at `now`."""
     return stmt.where(comment_visibility(user, now))
+
+
+def authored_beyond_class(user: Any, now: datetime | None = None) -> Any:
+    """The SQL condition on Comment for the viewer's own comments that someone of their class
+    who wrote nothing (`Viewer.class_member`) does not see, or sees under another byline: their
+    drafts, withdrawn, hidden or returned comments. Where the viewer has none in a round, they
+    see its comments exactly as their class does, and the round page serves them what it
+    rendered for the class (`rounds/sections.py`)."""
+    viewer = as_viewer(user)
+    visibility = viewer.visibility_class
+    if viewer.id is None or not visibility.signed_in or visibility.sees_all:
+        return false()  # staff read submitted comments, their own as anyone's
+    own = Comment.author_id == viewer.id
+    if visibility.organisation_id is not None:
+        # A colleague sees the person behind the byline of the organisation's comments, so the
+        # class sees one of them as its author does exactly when it is the organisation's and
+        # colleagues may read it (`_readable`: submitted, not hidden; the rule's branch adds
+        # nothing for the organisation's own, which it reads already). Written out: this runs
+        # on every view of the round page.
+        return and_(
+            own,
+            not_(
+                and_(
+                    Comment.organisation_id == visibility.organisation_id,
+                    Comment.status.in_(SUBMITTED),
+                    Comment.hidden_at.is_(None),
+                )
+            ),
+        )
+    seen_by_class = and_(comment_visibility(viewer.class_member(), now), Comment.attribution == Attribution.PERSON)
+    return and_(own, not_(seen_by_class))
 
 
 def comment_visibility_in_round(session: Session, user: Any, round_: Round, now: datetime | None = None) -> Any:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from consult.forms import BaseForm
+from consult.forms import BaseForm, OnceForm
 from consult.rounds.models import Preset, Stage
 
 PRESET_LABELS = {
@@ -24,7 +24,7 @@ STAGE_LABELS = {
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class RoundForm(BaseForm):
+class RoundForm(OnceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description (what you ask of participants)"), validators=[Optional(), Length(max=5000)]

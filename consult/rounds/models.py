@@ -90,6 +90,14 @@ class Round(Base):
     # Moved by database triggers (migration 0007) whenever what the round page shows may have
     # changed; never written by the application. The page cache keys on it.
     revision: Mapped[int] = mapped_column(server_default="0")
+    # The part of `revision` that comment writes moved (migration 0015): `revision -
+    # comment_revision` moves only with what the page shows around its sections.
+    comment_revision: Mapped[int] = mapped_column(server_default="0")
+
+    @property
+    def frame_revision(self) -> int:
+        """Moves with everything the round page shows except its comments."""
+        return self.revision - self.comment_revision
 
     version: Mapped[DraftVersion] = relationship(lazy="joined", innerjoin=True)
     rules: Mapped[list[RoundVisibility]] = relationship(
@@ -106,6 +114,18 @@ class Round(Base):
 
     def is_open(self, now: datetime) -> bool:
         return self.phase(now) is Phase.OPEN
+
+
+class SectionRevision(Base):
+    """A revision per section of a round's page ('' the general comments, else a clause key),
+    created and bumped by triggers on every comment write (migration 0015); never written by
+    the application. The round page caches each section per visibility class on it."""
+
+    __tablename__ = "section_revision"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(server_default="0")
 
 
 class RoundVisibility(Base):

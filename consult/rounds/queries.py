@@ -1,8 +1,8 @@
 """Read models for rounds: the loader every round URL uses, the comment filters and page
-cursor read from a URL, the round page and the side-by-side matrix.
+cursor read from a URL, the round page and its sections (the side-by-side page: `sidebyside.py`).
 
 Every query here filters comments with `policy.visible_comments`: the pages, counts and the
-matrix see exactly what the viewer may see. Each function runs a fixed number of statements,
+side-by-side page see exactly what the viewer may see. Each function runs a fixed number of statements,
 whatever the number of comments. Nothing here raises an HTTP error: a round the viewer may not
 see is `NotFound`, a malformed cursor `Invalid`, which `consult/web.py` answers as it answers a
 missing page or a bad request.
@@ -15,16 +15,17 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import bindparam, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from consult import policy
 from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.auth.queries import stakeholder_groups
-from consult.comments.models import Comment, CommentStatus, CommentType
+from consult.comments.models import Comment, CommentType
 from consult.drafts.models import Clause
 from consult.errors import Invalid, NotFound
 from consult.rounds.models import Round
@@ -38,10 +39,18 @@ def visible_round(session: Session, viewer: Any, round_id: int) -> Round:
     """The round if `viewer` may see it; else `NotFound`, the same answer as a missing round."""
     if not 0 < round_id < MAX_ID:
         raise NotFound()
-    found = session.scalar(policy.visible_rounds(select(Round).where(Round.id == round_id), viewer))
+    found = session.scalar(_round_statement(policy.as_viewer(viewer).visibility_class), {"round_id": round_id})
     if found is None:
         raise NotFound()
     return found
+
+
+@lru_cache(maxsize=1024)
+def _round_statement(visibility: policy.VisibilityClass) -> Any:
+    """The loader's statement, built once per visibility class (the rule reads nothing else):
+    every round URL runs it, and building it cost more than running it."""
+    stmt = select(Round).where(Round.id == bindparam("round_id"))
+    return stmt.where(policy.class_round_visibility(visibility))
 
 
 @dataclass
@@ -127,12 +136,14 @@ def round_page(
     size: int,
     now: datetime,
     groups: list[StakeholderGroup] | None = None,
+    clauses: list[Any] | None = None,
 ) -> RoundPage:
     """The clauses of the round's version and one page of visible comments in document order
-    (`groups`: the stakeholder groups for the filter, if the caller has read them already)."""
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
-    )
+    (`groups`, `clauses`: the stakeholder groups and the clauses, if the caller has read them)."""
+    if clauses is None:
+        clauses = list(
+            session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+        )
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
     base = filters.apply(select(Comment).where(Comment.round_id == round_.id, visible))
 
@@ -160,84 +171,52 @@ def round_page(
     return RoundPage(clauses, counts, grouped, next_after, sum(counts.values()), groups)
 
 
-# --- The side-by-side matrix ----------------------------------------------------------------
-
-CELL_LIMIT = 3
+# --- The round page's sections, read one by one (rounds/sections.py) -------------------------
 
 
-@dataclass
-class MatrixRow:
-    clause: Clause | None  # None: general comments
-    cells: dict[int, list[Comment]]
-    counts: dict[int, int]
-    divergent: bool
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
+def _in_sections(keys: list[str | None]) -> Any:
+    named = [k for k in keys if k is not None]
+    terms = [Comment.clause_key.in_(named)] if named else []
+    if None in keys:
+        terms.append(Comment.clause_key.is_(None))
+    return or_(*terms)
 
 
-def matrix(
-    session: Session, round_: Round, viewer: Any, now: datetime
-) -> tuple[list[StakeholderGroup], list[MatrixRow]]:
-    """Clauses × stakeholder groups: each cell the newest visible positions (accepted comments)
-    of that group on that clause, at most CELL_LIMIT, with the cell's full count."""
-    groups = stakeholder_groups(session)
-    clauses = list(
-        session.scalars(select(Clause).where(Clause.version_id == round_.version_id).order_by(Clause.position))
+def section_counts(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, keys: list[str | None]
+) -> dict[str | None, int]:
+    """The visible comments of the named sections (None: the general comments), counted from
+    the covering index (one statement)."""
+    stmt = filters.apply(
+        select(Comment.clause_key, func.count(Comment.id))
+        .where(Comment.round_id == round_.id, visible, _in_sections(keys))
+        .group_by(Comment.clause_key)
     )
-    positions = and_(
-        Comment.round_id == round_.id,
-        Comment.status == CommentStatus.ACCEPTED,
-        Comment.hidden_at.is_(None),
-        policy.comment_visibility_in_round(session, viewer, round_, now),
-    )
-    stats = session.execute(
-        select(
-            Comment.clause_key,
-            Comment.stakeholder_group_id,
-            func.count(Comment.id),
-            func.count(func.distinct(func.nullif(Comment.proposed_change, ""))),
-        )
-        .where(positions)
-        .group_by(Comment.clause_key, Comment.stakeholder_group_id)
-    ).all()
+    return {key: n for key, n in session.execute(stmt)}
+
+
+def section_rows(
+    session: Session, round_: Round, visible: Any, filters: CommentFilters, budgets: dict[str | None, int]
+) -> dict[str | None, list[Comment]]:
+    """The first comments of each named section in document order, as many as its budget
+    allows (one statement: a window numbers each section's rows)."""
+    keys = list(budgets)
     ranked = (
-        select(
-            Comment.id.label("id"),
-            func.row_number()
-            .over(partition_by=(Comment.clause_key, Comment.stakeholder_group_id), order_by=Comment.id.desc())
-            .label("rank"),
+        filters.apply(
+            select(
+                Comment.id.label("id"),
+                func.row_number().over(partition_by=Comment.clause_key, order_by=Comment.id).label("rank"),
+                Comment.clause_key.label("section"),
+            ).where(Comment.round_id == round_.id, visible, _in_sections(keys))
         )
-        .where(positions)
-        .subquery()
+    ).subquery()
+    general = budgets.get(None, 0)
+    named = {k: b for k, b in budgets.items() if k is not None}
+    limit = case(named, value=ranked.c.section, else_=general) if named else general
+    stmt = with_people(select(Comment).join(ranked, ranked.c.id == Comment.id).where(ranked.c.rank <= limit)).order_by(
+        Comment.clause_position, Comment.id
     )
-    shown = list(
-        session.scalars(
-            with_people(
-                select(Comment).join(ranked, ranked.c.id == Comment.id).where(ranked.c.rank <= CELL_LIMIT)
-            ).order_by(Comment.id.desc())
-        ).unique()
-    )
-    cells: dict[str | None, dict[int, list[Comment]]] = defaultdict(lambda: defaultdict(list))
-    for comment in shown:
-        cells[comment.clause_key][comment.stakeholder_group_id].append(comment)
-    counts: dict[str | None, dict[int, int]] = defaultdict(dict)
-    proposals: dict[str | None, dict[int, int]] = defaultdict(dict)
-    for key, group_id, n, n_proposals in stats:
-        counts[key][group_id] = n
-        proposals[key][group_id] = n_proposals
-    rows = []
-    for clause in [None, *clauses]:
-        key = clause.key if clause else None
-        if clause is None and not counts.get(None):
-            continue
-        rows.append(
-            MatrixRow(clause, dict(cells.get(key, {})), counts.get(key, {}), _divergent(proposals.get(key, {})))
-        )
-    return groups, rows
-
-
-def _divergent(proposals_by_group: dict[int, int]) -> bool:
-    """Groups diverge on a clause when two or more groups propose changes to it."""
-    return sum(1 for n in proposals_by_group.values() if n > 0) >= 2
+    found: dict[str | None, list[Comment]] = defaultdict(list)
+    for comment in session.scalars(stmt).unique():
+        found[comment.clause_key].append(comment)
+    return found

@@ -8,6 +8,7 @@ finds the round already moved and gets a Conflict (HTTP 409).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,11 @@ class RoundSettings:
     custom_rule: dict[tuple[int, int], Stage] | None = None
 
 
+# What the round-row lock of comment writes costs in this process (the locking statement,
+# waiting included): `make bench` reads it at /_bench/locks under the deadline-hour load.
+COMMENT_LOCKS = {"writes": 0, "seconds": 0.0}
+
+
 def lock_round(session: Session, round_id: int, *, for_comments: bool = False) -> Round:
     """The round row read afresh and locked for this transaction (PostgreSQL; SQLite's writes
     are serial). Transitions take FOR UPDATE. Comment writers (`for_comments`) take FOR NO KEY
@@ -50,7 +56,11 @@ def lock_round(session: Session, round_id: int, *, for_comments: bool = False) -
     the writers that came first either way, and so does a digest's horizon
     (`digests.cursors.comment_horizon`). Comment writers lock the round before the comment row."""
     stmt = select(Round).where(Round.id == round_id).with_for_update(key_share=for_comments)
+    started = time.perf_counter()
     found = session.scalar(stmt.execution_options(populate_existing=True))
+    if for_comments:
+        COMMENT_LOCKS["writes"] += 1
+        COMMENT_LOCKS["seconds"] += time.perf_counter() - started
     if found is None:
         raise NotFound(_("This round does not exist."))
     return found

@@ -338,12 +338,18 @@ def test_moderator_rejects_with_a_reason(session, people):
     stored = row(session, Comment, comment.id)
     assert (stored["status"], stored["rejection_reason"]) == (CommentStatus.REJECTED, "Off topic")
     one_audit(session, "comment.reject", comment, people["moderator"], "Off topic")
-    # A rejected comment is no longer the author's to edit or withdraw.
+    # A rejected comment cannot be withdrawn; its author may change it and submit it again
+    # while the round is open (issue 11.9): it goes to moderation again, the reason cleared.
     author = people["participant:industry"]
-    refused(
-        session, Conflict, services.update_comment, comment.id, actor=author, comment=comment, data=data(), submit=True
-    )
     refused(session, Conflict, services.withdraw_comment, comment.id, actor=author, comment=comment)
+    services.update_comment(session, actor=author, comment=comment, data=data("Better"), submit=True)
+    session.commit()
+    stored = row(session, Comment, comment.id)
+    assert (stored["status"], stored["rejection_reason"], stored["body"]) == (
+        CommentStatus.AWAITING_MODERATION,
+        "",
+        "Better",
+    )
 
 
 # --- edit and withdraw ------------------------------------------------------------------------------

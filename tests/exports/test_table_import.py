@@ -161,3 +161,14 @@ def test_participants_import_their_organisations_word_table(app, session, people
     assert response.status_code == 400
     found = problems(response)
     assert "you cannot speak for “ACME”" in found[0] and "observations of the secretariat" in found[1]
+
+
+def test_the_same_compiled_table_goes_into_two_rounds(app, session, people, login_as, setup):
+    """Its rows carried a nonce made of the file and the row only: the second round's insert
+    broke the (author, nonce) index and the page failed (issue 11.12's sweep)."""
+    table = to_xlsx(compiled([["KR", 1, "1", None, "te", "A comment.", "", ""]]))
+    client = sign_in(app, login_as, session, people, "organiser")
+    assert upload(client, setup[Phase.OPEN].id, table, "t.xlsx").status_code == 302
+    assert upload(client, setup[Phase.CLOSED].id, table, "t.xlsx").status_code == 302
+    rounds = fresh(session).scalars(select(Comment.round_id).order_by(Comment.round_id)).all()
+    assert rounds == [setup[Phase.OPEN].id, setup[Phase.CLOSED].id]

@@ -65,7 +65,9 @@ def _seed_in_context(app):
     first = factories.make_comment(session, round_, authors[0])
     row = {c.name: getattr(first, c.key) for c in Comment.__table__.columns if c.name != "id"}
     row["body"] = "x" * 2000
-    session.execute(Comment.__table__.insert(), [{**row, "nonce": f"bulk-{n}", "number": None} for n in range(BULK_COMMENTS)])
+    session.execute(
+        Comment.__table__.insert(), [{**row, "nonce": f"bulk-{n}", "number": None} for n in range(BULK_COMMENTS)]
+    )
     session.commit()
     ids = round_.id, [a.id for a in authors]
     session.close()

@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("auth.second_factor_passkey", "POST"):    (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     ("auth.passkey_login", "POST"):            (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     ("auth.cancel_sign_in", "POST"):           (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    ("auth.set_language", "POST"):             (ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED),
     # One's own second factors and sessions; the subject's passkey, session and remembered
     # browser are nobody else's business (404).
     ("auth.security", "GET"):                  (LOGIN,  200,   200,    200,    200,    200),
@@ -128,6 +129,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     # 409: the step was allowed but the round is not in the phase it needs.
     ("rounds.detail", "GET"):                  (404,    200,   200,    200,    200,    200),
     ("rounds.matrix_view", "GET"):             (404,    200,   200,    200,    200,    200),
+    ("rounds.clause_view", "GET"):             (404,    200,   200,    200,    200,    200),
     ("rounds.create", "GET"):                  (LOGIN,  403,   403,    403,    200,    403),
     ("rounds.create", "POST"):                 (LOGIN,  403,   403,    403,    ALLOWED, 403),
     ("rounds.settings", "GET"):                (LOGIN,  403,   403,    200,    200,    403),
@@ -200,6 +202,9 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     ("exports.import_template", "GET"):        (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "GET"):           (LOGIN,  200,   200,    403,    403,    403),
     ("exports.import_sheet", "POST"):          (LOGIN,  ALLOWED, ALLOWED, 403,  403,    403),
+    # A table sent again, waiting for its sender's confirmation: the world's is the subject's.
+    ("exports.confirm_import", "GET"):         (LOGIN,  404,   404,    403,    403,    403),
+    ("exports.confirm_import", "POST"):        (LOGIN,  404,   404,    403,    403,    403),
     # A compiled table of many organisations: the secretariat.
     ("exports.import_compiled", "GET"):        (LOGIN,  403,   403,    403,    200,    403),
     ("exports.import_compiled", "POST"):       (LOGIN,  403,   403,    403,    ALLOWED, 403),
@@ -376,6 +381,26 @@ EXPECTED_OBJECTS: dict[tuple[str, str, str], tuple[dict, dict, tuple]] = {
     ),
     ("rounds.matrix_view", "GET", "a published round of a consultation that is not public"): (
         {"round_id": "published round of a hidden consultation"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a round being prepared (draft)"): (
+        {"round_id": "draft round"}, {},
+        (404, 404, 404, 200, 200, 404),
+    ),
+    ("rounds.clause_view", "GET", "a published round, results public"): (
+        {"round_id": "published round"}, {},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a published round, results not public"): (
+        {"round_id": "published round, results not public"}, {},
+        (404, 200, 200, 200, 200, 200),
+    ),
+    ("rounds.clause_view", "GET", "a clause the round's version does not have"): (
+        {"clause_key": "k99"}, {},
+        (404, 404, 404, 404, 404, 404),
+    ),
+    ("rounds.clause_view", "GET", "the general comments"): (
+        {"clause_key": "general"}, {},
         (404, 200, 200, 200, 200, 200),
     ),
     ("rounds.settings", "GET", "a round being prepared (draft)"): (

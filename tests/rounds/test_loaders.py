@@ -21,8 +21,12 @@ MISSING = 987654321
 TOKEN = re.compile(rb'(name="csrf_token"[^>]*\svalue=")[^"]+"')
 
 
+# The language switcher returns the person to the address they asked for, whatever it held.
+NEXT = re.compile(rb'(name="next" value=")[^"]*"')
+
+
 def _page(response) -> bytes:
-    return TOKEN.sub(rb'\1token"', response.get_data())
+    return NEXT.sub(rb'\1here"', TOKEN.sub(rb'\1token"', response.get_data()))
 
 
 def test_a_hidden_round_or_comment_answers_as_a_missing_one(app, session, people, login_as):
@@ -60,7 +64,7 @@ def test_a_malformed_cursor_is_the_usual_bad_request(app, session, people):
     # The same page as any other malformed request (here a NUL character, refused before the view).
     nul = client.get(f"/rounds/{round_.id}", query_string={"after": "1.x\x00"})
     assert nul.status_code == 400
-    assert nul.get_data() == client.get(f"/rounds/{round_.id}", query_string={"after": "1.x"}).get_data()
+    assert _page(nul) == _page(client.get(f"/rounds/{round_.id}", query_string={"after": "1.x"}))
     assert client.get(f"/rounds/{round_.id}", query_string={"after": "1.2"}).status_code == 200
 
 

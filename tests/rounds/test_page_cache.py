@@ -58,7 +58,8 @@ def test_a_second_view_is_served_from_memory(app, session, people, login_as, ope
     # notifications (the bell, filled in per response: never cached with the page).
     assert warm <= 3, warm
     cache = app.extensions["consult.pagecache"]
-    assert (cache.hits, cache.misses) == (1, 1)
+    # The first view misses the whole page and the page around the comments; the second hits.
+    assert (cache.hits, cache.misses) == (1, 2)
 
 
 def test_the_cached_page_carries_the_sessions_own_csrf_token(app, session, people, login_as, open_round):
@@ -109,7 +110,8 @@ def test_organisers_get_fresh_steps_around_cached_comments(app, session, people,
     login_as(client, people["organiser"])
     pages = [view(client, f"/rounds/{open_round.id}")[0] for _ in range(2)]
     assert "Steps for this round" in pages[1] and "Industry speaks first" in pages[1]
-    assert app.extensions["consult.pagecache"].hits == 1  # the comments part, not the page
+    assert app.extensions["consult.pagecache"].hits == 0  # never the page
+    assert app.extensions["consult.sectioncache"].hits > 0  # its comments' sections
 
 
 def test_switched_off_with_zero_entries(app_config, database_url):
@@ -261,9 +263,9 @@ def test_changing_the_round_or_its_rule_moves_the_revision(session, people, open
     assert before < after_title < after_rule
 
 
-def _migration():
-    path = ROOT / "migrations" / "versions" / "0007_round_revision.py"
-    spec = importlib.util.spec_from_file_location("round_revision", path)
+def _migration(name: str = "0007_round_revision"):
+    path = ROOT / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -277,6 +279,187 @@ def test_every_trigger_exists_at_head(session):
         names = set(db.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
     else:
         names = set(db.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-    expected = set(_migration().TRIGGERS)
-    assert len(expected) == 24
+    expected = set(_migration().TRIGGERS) | set(_migration("0015_section_revisions").TRIGGERS)
+    assert len(expected) == 27  # 0007: 24, 0015: 3
     assert expected <= names, expected - names
+
+
+# --- Cached and uncached pages are the same page ----------------------------------------------
+
+VIEWERS = (
+    "anonymous",
+    "participant:industry",  # wrote a draft and a withdrawn comment: rendered for them alone
+    "colleague",  # industry too, wrote nothing: the class's sections
+    "participant:governments",
+    "focal_point",
+    "moderator",
+    "organiser",
+    "admin",
+)
+URLS = ("", "?size=3", "?size=2&clause=k2", "?size=4&group={group}", "?after=1.0&size=3", "?comment_on=k1")
+TOKEN = re.compile(r'(name="[\w-]*(?:csrf_token|nonce)"[^>]*value=")[^"]+"')  # per form: a token, a nonce
+
+
+def _page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code in (200, 404), (url, response.status_code)
+    return TOKEN.sub(r'\1T"', response.get_data(as_text=True)) if response.status_code == 200 else "404"
+
+
+@pytest.fixture
+def two_apps(app, app_config):
+    """The app under test, and one on the same database with every cache of the round page off
+    (pages, sections, comments)."""
+    from consult import create_app
+    from tests.support.clients import IsolatedClient
+
+    bare = create_app({**app_config, "PAGE_CACHE_ENTRIES": 0, "SECTION_CACHE_ENTRIES": 0, "COMMENT_CACHE_ENTRIES": 0})
+    bare.test_client_class = IsolatedClient
+    yield app, bare
+    bare.extensions["consult.db"].engine.dispose()
+
+
+def _changes(session, people, round_, comments):
+    """Each kind of change the page shows, made as its writers make it."""
+    from consult.dispositions.models import Disposition, DispositionKind
+
+    industry, government = people["participant:industry"], people["participant:governments"]
+
+    def new_comment(db):
+        factories.make_comment(db, db.get(type(round_), round_.id), government, clause_key="k2", body="Late word")
+
+    def new_comment_early(db):  # before the end of a small page: moves every later section's share
+        factories.make_comment(db, db.get(type(round_), round_.id), government, clause_key=None, body="General")
+
+    def edit(db):
+        db.get(Comment, comments["accepted"]).body = "Edited body"
+
+    def moderation(db):
+        db.get(Comment, comments["held"]).status = CommentStatus.ACCEPTED
+        db.get(Comment, comments["other"]).hidden_at = utcnow()
+
+    def disposition(db):
+        db.add(
+            Disposition(
+                comment_id=comments["accepted"],
+                round_id=round_.id,
+                kind=DispositionKind.NOTED,
+                observation="Noted",
+                recorded_by_id=people["organiser"].id,
+                released_at=utcnow(),
+            )
+        )
+
+    def withdrawal(db):  # the author's own comment leaves the class's view
+        db.get(Comment, comments["own"]).status = CommentStatus.WITHDRAWN
+
+    def settings(db):
+        db.execute(text("UPDATE round_visibility SET stage = 'while_open' WHERE round_id = :id"), {"id": round_.id})
+        db.execute(text("UPDATE round SET title = 'Retitled round' WHERE id = :id"), {"id": round_.id})
+
+    def rename(db):
+        db.get(type(industry), industry.id).display_name = "Renamed participant"
+
+    return [new_comment, new_comment_early, edit, moderation, disposition, withdrawal, settings, rename]
+
+
+def test_cached_and_uncached_pages_are_the_same_for_every_viewer_after_every_change(
+    two_apps, session, people, login_as, monkeypatch
+):
+    """For each viewer class and each kind of change, the page served from the caches (first
+    view after the change: some pieces from memory; second view: all) is the page rendered
+    with every cache off."""
+    app, bare = two_apps
+    round_ = factories.make_round(session, Phase.OPEN, preset=Preset.GROUP_DIALOGUE, clauses=3, results_public=True)
+    industry, government = people["participant:industry"], people["participant:governments"]
+    colleague = factories.make_user(session, Role.PARTICIPANT, industry.organisation, email="colleague@example.org")
+    comments = {
+        "accepted": factories.make_comment(session, round_, industry, clause_key="k1").id,
+        "own": factories.make_comment(session, round_, industry, clause_key="k1", body="Own words").id,
+        "draft": factories.make_comment(
+            session, round_, industry, clause_key="k2", status=CommentStatus.DRAFT, body="Only mine"
+        ).id,
+        "held": factories.make_comment(
+            session, round_, government, clause_key="k3", status=CommentStatus.AWAITING_MODERATION
+        ).id,
+        "other": factories.make_comment(session, round_, government, clause_key=None, attribution=Attribution.GROUP).id,
+    }
+    for n in range(4):
+        factories.make_comment(
+            session, round_, government, clause_key=f"k{1 + n % 3}", attribution=Attribution.ORGANISATION
+        )
+    session.commit()
+    who = {name: people[name] for name in VIEWERS if name not in ("anonymous", "colleague")}
+    who["colleague"] = colleague
+    clients = {}
+    for name in VIEWERS:
+        pair = (app.test_client(), bare.test_client())
+        if name != "anonymous":
+            for c in pair:
+                login_as(c, who[name])
+        clients[name] = pair
+    urls = [f"/rounds/{round_.id}" + u.format(group=government.organisation.stakeholder_group_id) for u in URLS]
+
+    def compare(step: str) -> None:
+        for name, (cached, uncached) in clients.items():
+            for url in urls:
+                expected = _page(uncached, url)
+                for attempt in ("first", "second"):
+                    assert _page(cached, url) == expected, f"{name} {url} after {step} ({attempt} view)"
+
+    compare("nothing")
+    for change in _changes(session, people, round_, comments):
+        db = fresh(session)
+        change(db)
+        db.commit()
+        compare(change.__name__)
+    # The deadline passes: no write, the phase moves.
+    later = utcnow() + timedelta(days=11)
+    monkeypatch.setattr("consult.rounds.views.page.utcnow", lambda: later)
+    compare("the deadline")
+    assert app.extensions["consult.sectioncache"].hits > 0
+
+
+def test_a_new_comment_renders_only_its_own_section_again(app, session, people, login_as):
+    """The point of the sections: a comment on one clause leaves the others' HTML in memory."""
+    round_ = factories.make_round(session, Phase.OPEN, preset=Preset.OPEN_DIALOGUE, clauses=6)
+    for n in range(6):
+        factories.make_comment(session, round_, people["participant:industry"], clause_key=f"k{1 + n}")
+    session.commit()
+    client = app.test_client()
+    login_as(client, people["participant:governments"])
+    view(client, f"/rounds/{round_.id}")
+    sections = app.extensions["consult.sectioncache"]
+    factories.make_comment(fresh(session), round_, people["participant:industry"], clause_key="k5", body="New")
+    session.commit()
+    before = sections.misses
+    html, _n = view(client, f"/rounds/{round_.id}")
+    assert "New" in html
+    assert sections.misses - before == 1  # clause 5's section; the general one and k1-k4, k6 hit
+
+
+def test_cached_and_uncached_pages_are_the_same_for_the_public(two_apps, session, people, login_as):
+    """A published public round: anonymous visitors and signed-in people, before and after a
+    change, get from the caches what every cache off renders."""
+    app, bare = two_apps
+    round_ = factories.make_round(session, Phase.PUBLISHED, preset=Preset.OPEN_DIALOGUE)
+    for n in range(5):
+        factories.make_comment(session, round_, people["participant:industry"], clause_key=f"k{1 + n % 3}")
+    session.commit()
+    viewers = {"anonymous": (app.test_client(), bare.test_client())}
+    for name in ("participant:governments", "organiser"):
+        viewers[name] = (app.test_client(), bare.test_client())
+        for c in viewers[name]:
+            login_as(c, people[name])
+    urls = [f"/rounds/{round_.id}", f"/rounds/{round_.id}?size=2", f"/rounds/{round_.id}?after=1.0"]
+    for step in ("before", "after"):
+        if step == "after":
+            db = fresh(session)
+            factories.make_comment(db, db.get(type(round_), round_.id), people["participant:igo"], clause_key="k2")
+            db.commit()
+        for name, (cached, uncached) in viewers.items():
+            for url in urls:
+                expected = _page(uncached, url)
+                assert expected != "404", (name, url)
+                for attempt in ("first", "second"):
+                    assert _page(cached, url) == expected, f"{name} {url} {step} ({attempt} view)"

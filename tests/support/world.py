@@ -63,6 +63,7 @@ class World:
     browser_id: int = 0
     token_id: int = 0  # a personal access token of the subject
     notification_id: int = 0  # the governments participant's notification that the base round opened
+    pending_id: int = 0  # the subject's table sent again to the base round, waiting for confirmation
 
     def url_args(self) -> dict[str, Any]:
         """A value for every URL argument name the app's rules use."""
@@ -77,6 +78,7 @@ class World:
             "draft_id": self.draft_id,
             "version_id": self.version_id,
             "round_id": self.round_id,
+            "clause_key": "k1",
             "comment_id": self.comment_id,
             "report_id": self.report_id,
             "disposition_id": self.disposition_id,
@@ -86,6 +88,7 @@ class World:
             "browser_id": self.browser_id,
             "token_id": self.token_id,
             "notification_id": self.notification_id,
+            "pending_id": self.pending_id,
         }
 
 
@@ -153,6 +156,12 @@ def build_world(session: Session, people: factories.People) -> World:
     session.add(job)
     session.flush()
     world.job_id = world.objects["briefing job"] = job.id
+    from consult.exports.models import PendingImport
+
+    pending = PendingImport(user_id=world.subject.id, round_id=world.round_id, data=b"a table sent again")
+    session.add(pending)
+    session.flush()
+    world.pending_id = world.objects["the subject's pending import"] = pending.id
     _add_security_records(session, people, world)
     from consult.notifications.models import Notification
 

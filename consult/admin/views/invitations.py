@@ -14,7 +14,7 @@ from consult.auth.services import invite
 from consult.db import get_session, utcnow
 from consult.pagination import paginate
 from consult.policy import Permission
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
+from consult.web import create_once, csrf_in_form, current_actor, flash_ok, get_or_404, permission_required
 
 
 def _invitation_page(db, form: InvitationForm, status: int = 200):
@@ -58,16 +58,18 @@ def create_invitation():
     form = _invitation_form(db, formdata=request.form)
     if form.validate_on_submit():
         organisation = db.get(Organisation, form.organisation.data) if form.organisation.data else None
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: invite(
                 db, actor=current_actor(), email=form.email.data, role=Role(form.role.data), organisation=organisation
             ),
-            form=form,
+            purpose="invitation",
+            url_of=lambda _invitation: url_for("admin.invitations"),
             field="email",
             success=_("Invitation sent to %(email)s.", email=form.email.data),
         )
         if done:
-            return redirect(url_for("admin.invitations"))
+            return redirect(done.url)
     return _invitation_page(db, form, 400)
 
 

@@ -13,7 +13,7 @@ from consult.auth.models import Organisation, StakeholderGroup, User
 from consult.db import get_session
 from consult.pagination import paginate
 from consult.policy import Permission
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
 
 
 def _organisation_form(db, formdata=None, obj=None) -> OrganisationForm:
@@ -44,7 +44,8 @@ def create_organisation():
     db = get_session()
     form = _organisation_form(db, formdata=request.form)
     if form.validate_on_submit():
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: services.create_organisation(
                 db,
                 actor=current_actor(),
@@ -53,12 +54,13 @@ def create_organisation():
                 group=db.get(StakeholderGroup, form.group.data),
                 mb_code=form.mb_code.data or "",
             ),
-            form=form,
+            purpose="organisation",
+            url_of=lambda _created: url_for("admin.organisations"),
             field="name",
             success=_("Organisation %(name)s added.", name=form.name.data),
         )
         if done:
-            return redirect(url_for("admin.organisations"))
+            return redirect(done.url)
     return _organisations_page(db, form, 400)
 
 
@@ -101,7 +103,8 @@ def groups():
     db = get_session()
     form = GroupForm()
     if form.validate_on_submit():
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: services.create_stakeholder_group(
                 db,
                 actor=current_actor(),
@@ -109,12 +112,13 @@ def groups():
                 slug=form.slug.data,
                 description=form.description.data or "",
             ),
-            form=form,
+            purpose="group",
+            url_of=lambda _created: url_for("admin.groups"),
             field="name",
             success=_("Stakeholder group %(name)s added.", name=form.name.data),
         )
         if done:
-            return redirect(url_for("admin.groups"))
+            return redirect(done.url)
     rows = db.execute(
         select(StakeholderGroup, func.count(Organisation.id))
         .outerjoin(Organisation)

@@ -14,9 +14,9 @@ from consult import policy
 from consult.api import bp, services
 from consult.api.forms import SCOPE_LABELS, RevokeForm, TokenForm
 from consult.db import get_session, utcnow
-from consult.errors import Conflict, Invalid, NotFound
+from consult.errors import Conflict, NotFound
 from consult.policy import Permission
-from consult.web import csrf_in_form, current_actor, flash_ok
+from consult.web import create_once, csrf_in_form, current_actor, flash_ok
 
 
 def token_form(**kwargs) -> TokenForm:
@@ -50,15 +50,21 @@ def create_token():
     form = token_form()
     if form.validate_on_submit():
         db = get_session()
-        try:
-            new = services.create_token(
+        done = create_once(
+            form,
+            lambda: services.create_token(
                 db, actor=current_actor(), name=form.name.data, scopes=form.scopes.data, days=form.days.data
-            )
-        except Invalid as exc:
-            form[exc.field if exc.field in form else "name"].errors.append(str(exc))
-        else:
-            db.commit()
-            return render_template("api/token_created.html", token=new.token, secret=new.secret)
+            ),
+            purpose="token",
+            # Sent again: the account page's list (the secret was shown once, to the first).
+            url_of=lambda _new: url_for("auth.account") + "#api-tokens",
+            field="name",
+            success=_("The token is created. Copy it now: it is shown only once."),
+        )
+        if done and done.value is not None:
+            return render_template("api/token_created.html", token=done.value.token, secret=done.value.secret)
+        if done:
+            return redirect(done.url)
     return render_template("api/token_form.html", form=form), 400
 
 

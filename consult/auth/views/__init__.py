@@ -1,4 +1,4 @@
 """The auth room's pages: signing in (`entry`), the account (`account`), second factors and
-sessions (`security`)."""
+sessions (`security`), the language switcher (`language`)."""
 
-from consult.auth.views import account, entry, security  # noqa: F401  (each module attaches its routes to `bp`)
+from consult.auth.views import account, entry, language, security  # noqa: F401  (each module attaches its routes to `bp`)

@@ -4,6 +4,7 @@ password)."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -125,7 +126,13 @@ def account():
     """The account page: name, timezone, password."""
     if not policy.can(current_user, Permission.ACCOUNT_MANAGE):
         abort(403)
-    return _account_page(ProfileForm(obj=current_user), PasswordChangeForm())
+    return _account_page(_profile_form(), PasswordChangeForm())
+
+
+def _profile_form() -> ProfileForm:
+    profile = ProfileForm(obj=current_user)
+    profile.locale.data = current_user.locale or str(get_locale())
+    return profile
 
 
 @bp.route("/account/profile", methods=["POST"])
@@ -143,11 +150,13 @@ def update_profile():
                 user=current_user._get_current_object(),
                 display_name=form.display_name.data,
                 timezone=form.timezone.data,
+                locale=form.locale.data,
             )
         except Invalid as exc:
-            form.timezone.errors.append(str(exc))
+            form[exc.field or "timezone"].errors.append(str(exc))
         else:
             db.commit()
+            refresh()  # the message below speaks the language just chosen
             flash_ok(_("Your profile is saved."))
             return redirect(url_for("auth.account"))
     return _account_page(form, PasswordChangeForm(), 400)
@@ -172,7 +181,7 @@ def change_password():
             login_user(user)  # keep this browser signed in with the new session version
             flash_ok(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("auth.account"))
-    return _account_page(ProfileForm(obj=current_user), form, 400)
+    return _account_page(_profile_form(), form, 400)
 
 
 # The second-factor and session pages join this blueprint.

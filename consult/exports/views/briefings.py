@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -16,10 +17,10 @@ from consult.errors import NotAllowed
 from consult.exports import bp, briefing, jobs
 from consult.exports.models import BriefingJob, JobStatus
 from consult.extensions import limiter
-from consult.forms import BaseForm
+from consult.forms import OnceForm
 from consult.rounds.models import Round
 from consult.rounds.queries import visible_round
-from consult.web import current_actor
+from consult.web import create_once, current_actor
 
 
 def _visible_consultation(db, consultation_id: int) -> Consultation:
@@ -71,7 +72,7 @@ def consultation_briefing(consultation_id: int):
 # --- The PDF, as a job --------------------------------------------------------------------------
 
 
-class StartForm(BaseForm):
+class StartForm(OnceForm):
     """Only the CSRF token: asking for the PDF needs no input."""
 
 
@@ -110,20 +111,25 @@ def _start(consultation, round_):
         return _start_page(consultation, round_, 400)
     db = get_session()
     try:
-        job, created = jobs.start_briefing(
-            db,
-            actor=current_actor(),
-            round_=round_,
-            consultation=consultation,
-            locale=str(get_locale()),
-            timezone=str(get_timezone()),
+        done = create_once(
+            form,
+            lambda: jobs.start_briefing(
+                db,
+                actor=current_actor(),
+                round_=round_,
+                consultation=consultation,
+                locale=str(get_locale()),
+                timezone=str(get_timezone()),
+            ),
+            purpose="briefing",
+            url_of=lambda started: url_for("exports.briefing_job", job_id=started[0].id),
+            success=_("The PDF is being made."),
         )
     except NotAllowed:
         abort(403)
-    db.commit()
-    if created:
-        jobs.dispatch(current_app._get_current_object(), job.id)
-    return redirect(url_for("exports.briefing_job", job_id=job.id))
+    if done.value is not None and done.value[1]:  # a new job (not the same form again, nor one running)
+        jobs.dispatch(current_app._get_current_object(), done.value[0].id)
+    return redirect(done.url)
 
 
 @bp.route("/rounds/<int:round_id>/briefing.pdf", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """Round pages, one module per seam: preparing a round (create, settings), reading it (the
-round page, the side-by-side matrix), and its transitions. Importing this package attaches
+round page; the side-by-side page and a clause across the groups), and its transitions. Importing this package attaches
 every route to `consult.rounds.bp` (endpoints `rounds.<function>`)."""
 
-from consult.rounds.views import page, prepare, transitions  # noqa: F401
+from consult.rounds.views import page, prepare, sidebyside, transitions  # noqa: F401

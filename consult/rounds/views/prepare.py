@@ -18,7 +18,7 @@ from consult.rounds.forms import STAGE_LABELS, ReasonForm, RoundForm
 from consult.rounds.models import Phase, Preset, Stage
 from consult.rounds.queries import visible_round
 from consult.timeutil import from_local, shown_to_the_minute, to_local
-from consult.web import commit_or_refuse, csrf_in_form, current_actor, get_or_404, permission_required
+from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
 
 
 def _version_choices(db, consultation: Consultation) -> list[tuple[int, str]]:
@@ -95,16 +95,18 @@ def create(consultation_id: int):
         form.closes_at.data = now.replace(hour=23, minute=59)
     if form.validate_on_submit():
         version = db.get(DraftVersion, form.version.data)
-        done = commit_or_refuse(
+        done = create_once(
+            form,
             lambda: services.create_round(
                 db, actor=current_actor(), consultation=consultation, version=version, settings=_settings(form, groups)
             ),
-            form=form,
+            purpose="round",
+            url_of=lambda created: url_for("rounds.settings", round_id=created.id),
             field="title",
             success=_("Round prepared. Check its settings, then submit it for approval."),
         )
         if done:
-            return redirect(url_for("rounds.settings", round_id=done.value.id))
+            return redirect(done.url)
     if not form.version.choices:
         form.version.errors = [_("This consultation has no draft yet: add a draft first.")]
     status = 400 if request.method == "POST" else 200

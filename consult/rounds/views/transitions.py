@@ -8,16 +8,17 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.db import get_session
+from consult.db import get_session, utcnow
 from consult.policy import Permission
 from consult.rounds import bp, services
 from consult.rounds.forms import DeadlineForm, ReasonForm
+from consult.rounds.models import Phase
 from consult.rounds.queries import visible_round
-from consult.timeutil import from_local
+from consult.timeutil import from_local, localtime
 from consult.web import commit_or_refuse, current_actor, is_safe_next, permission_required
 
 
-def _transition(round_id: int, action, success: str, form_class=ReasonForm):
+def _transition(round_id: int, action, success, form_class=ReasonForm):
     """Run one round transition from a POSTed form; refusals come back as a message."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
@@ -49,7 +50,14 @@ def submit(round_id: int):
 @permission_required(Permission.ROUND_APPROVE)
 def approve(round_id: int):
     """A moderator approves a round."""
-    return _transition(round_id, services.approve_round, _("Round approved. It opens and closes at the times set."))
+    return _transition(round_id, services.approve_round, _approved_message)
+
+
+def _approved_message(round_) -> str:
+    """What approving did: the round is open now, or opens later (the words follow the clock)."""
+    if round_.phase(utcnow()) is Phase.OPEN:
+        return _("Round approved: it is open for comments now, until %(closes)s.", closes=localtime(round_.closes_at))
+    return _("Round approved: it opens for comments at %(opens)s.", opens=localtime(round_.opens_at))
 
 
 @bp.route("/rounds/<int:round_id>/send-back", methods=["POST"])
