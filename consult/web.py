@@ -289,6 +289,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
+    app.after_request(timeutil.fill_relative)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
@@ -302,6 +303,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
     app.add_template_filter(lines, "lines")  # plain text with its line breaks kept, escaped
     app.add_template_filter(timeutil.relative, "relative")  # "in 2 days", "3 hours ago"
+    app.add_template_filter(timeutil.relative_mark, "relative_later")  # the same, as of each response
     app.add_template_filter(timeutil.duration, "duration")  # "3 days" (how long something waited)
     app.jinja_env.globals.update(
         can=lambda permission, subject=None: policy.can(current_user, permission, subject),

@@ -53,7 +53,10 @@ class RoleForm(BaseForm):
 
 
 class ActiveForm(BaseForm):
-    reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)])
+    # An id of its own: the person's page shows this form beside the role form's `reason`.
+    reason = TextAreaField(
+        _l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=1000)], id="active-reason"
+    )
 
 
 class SecondFactorResetForm(BaseForm):

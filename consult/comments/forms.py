@@ -164,7 +164,10 @@ def comment_form(
     """A comment form; pass `choices` (the round's clauses) when one page shows many forms.
     With `author` (and `editing`, the status of the comment edited) its buttons and notes say
     where the comment goes when sent (`next_status`, when already known)."""
+    if formdata is None and "attribution" not in data:  # a new comment: the least exposing level
+        data["attribution"] = policy.default_attribution(round_).value
     form = CommentForm(formdata=formdata, data=data or None, prefix=prefix)
+    form.attribution.choices = [(a.value, ATTRIBUTION_LABELS[a]) for a in policy.attribution_choices(round_)]
     form.clause.choices = choices if choices is not None else clause_choices(session, round_)
     form.fresh_nonce()
     if author is not None and getattr(author, "organisation_id", None) is not None:

@@ -19,7 +19,6 @@ from consult.db import get_session, utcnow
 from consult.drafts.models import Draft, DraftVersion
 from consult.pagination import paginate
 from consult.policy import Permission
-from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import Phase, Round
 from consult.timeutil import localtime
 from consult.web import commit_or_refuse, create_once, csrf_in_form, current_actor, get_or_404, permission_required
@@ -37,7 +36,7 @@ class Entry:
     at: datetime
     subject: Any
     versions: list[DraftVersion] = field(default_factory=list)
-    phase: str = ""
+    phase: Phase | None = None
     url: str | None = None
     period: str = ""
 
@@ -84,7 +83,7 @@ def timeline(db, consultation: Consultation, now: datetime) -> list[Entry]:
             "round",
             r.opens_at,
             r,
-            phase=str(PHASE_LABELS[r.phase(now)]),
+            phase=r.phase(now),
             url=url_for("rounds.detail", round_id=r.id),
             period=round_period(r, r.phase(now)),
         )

@@ -79,6 +79,58 @@ class ClausesForm(OnceForm):
         )
         return [row.to_clause() for _index, row in rows]
 
+    def rows(self) -> list[dict]:
+        """Each row's values, in the order of the form."""
+        return [
+            {
+                "key": row.form.key.data or "",
+                "number": row.form.number.data or "",
+                "heading": row.form.heading.data or "",
+                "body": row.form.body.data or "",
+                "remove": bool(row.form.remove.data),
+            }
+            for row in self.clauses
+        ]
+
+    def rearranged(self, formdata) -> tuple[ClausesForm, str] | None:
+        """The form again after one of the editor's buttons (saving nothing): a clause moved up or
+        down (`move` = "<row>:up" or "<row>:down") or a new clause inserted after a row (`insert` =
+        "<row>", -1 for the top). Returns the new form and the id of the control to focus, or
+        None when no such button was pressed. A malformed value moves nothing: the form comes
+        back as it was (and is not saved)."""
+        rows = self.rows()
+        focus = ""
+        move, insert = formdata.get("move", ""), formdata.get("insert", "")
+        if move:
+            index, _sep, direction = move.partition(":")
+            valid = index.isascii() and index.isdigit() and len(index) < 6 and direction in ("up", "down")
+            i = int(index) if valid else -1
+            j = i - 1 if direction == "up" else i + 1
+            if valid and 0 <= i < len(rows) and 0 <= j < len(rows):
+                rows[i], rows[j] = rows[j], rows[i]
+                at_edge = (direction == "up" and j == 0) or (direction == "down" and j == len(rows) - 1)
+                focus = f"move-{'down' if direction == 'up' else 'up'}-{j}" if at_edge else f"move-{direction}-{j}"
+        elif insert:
+            digits = insert.removeprefix("-")
+            valid = digits.isascii() and digits.isdigit() and len(digits) < 6
+            after = max(-1, min(int(insert), len(rows) - 1)) if valid else -2
+            if valid and len(rows) < MAX_ROWS:
+                rows.insert(after + 1, {"key": "", "number": "", "heading": "", "body": "", "remove": False})
+                focus = f"clauses-{after + 1}-number"
+        else:
+            return None
+        for i, row in enumerate(rows, start=1):
+            row["position"] = i * POSITION_STEP
+        data = {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("clauses", "csrf_token", "file") and not name.startswith("submit")
+        }
+        again = type(self)(formdata=None, data={**data, "clauses": rows})
+        if focus.startswith("clauses-"):  # the new clause's number, ready to type
+            again.clauses[int(focus.split("-")[1])].form.number.render_kw = {"autofocus": True}
+        return again, focus
+
     def add_rows(self, count: int = EXTRA_ROWS) -> None:
         """Append `count` empty rows numbered after the last position."""
         last = max((row.form.position.data or 0 for row in self.clauses), default=0)

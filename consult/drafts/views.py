@@ -152,8 +152,23 @@ def compare(draft_id: int):
     )
 
 
-def _new_draft_page(form: NewDraftForm, consultation: Consultation, problems=(), status: int = 200):
-    return render_template("drafts/new.html", form=form, consultation=consultation, problems=problems), status
+def _new_draft_page(form: NewDraftForm, consultation: Consultation, problems=(), status: int = 200, focus: str = ""):
+    return (
+        render_template("drafts/new.html", form=form, consultation=consultation, problems=problems, focus=focus),
+        status,
+    )
+
+
+def _rearranged(form: ClausesForm) -> tuple[ClausesForm, str, int] | None:
+    """After the editor's move or insert button: the form again with the clauses rearranged and
+    the control to focus (nothing saved), or None for any other button. A stale CSRF token
+    gives the posted form back as it was, with the token's message."""
+    again = form.rearranged(request.form)
+    if again is None:
+        return None
+    if not form.csrf_token.validate(form):
+        return form, "", 400
+    return (*again, 200)
 
 
 @bp.route("/consultations/<int:consultation_id>/drafts/new", methods=["GET", "POST"])
@@ -171,6 +186,9 @@ def create(consultation_id: int):
     if "add_rows" in request.form:  # "More rows": show the form again, saving nothing
         form.add_rows()
         return _new_draft_page(form, consultation)
+    if (again := _rearranged(form)) is not None:
+        again_form, focus, status = again
+        return _new_draft_page(again_form, consultation, status=status, focus=focus)
     problems: list[str] = []
     if form.validate_on_submit():
         clauses, upload = form.clause_texts(), form.file.data
@@ -217,8 +235,13 @@ def create(consultation_id: int):
     return _new_draft_page(form, consultation, problems, 400)
 
 
-def _editor_page(form: ClausesForm, draft: Draft, base: DraftVersion | None, status: int = 200):
-    return render_template("drafts/edit.html", form=form, draft=draft, base=base), status
+def _editor_page(form: ClausesForm, draft: Draft, base: DraftVersion | None, status: int = 200, focus: str = ""):
+    db = get_session()
+    base_clauses = {c.key: c for c in services.clauses_of(db, base)} if base else {}
+    page = render_template(
+        "drafts/edit.html", form=form, draft=draft, base=base, base_clauses=base_clauses, focus=focus
+    )
+    return page, status
 
 
 @bp.route("/drafts/<int:draft_id>/versions/new", methods=["GET", "POST"])
@@ -235,12 +258,16 @@ def new_version(draft_id: int):
             for i, c in enumerate(services.clauses_of(db, base) if base else [], start=1)
         ]
         form = ClausesForm(formdata=None, data={"clauses": rows})
-        form.add_rows()
+        if not rows:
+            form.add_rows()
         return _editor_page(form, draft, base)
     form = ClausesForm()
     if "add_rows" in request.form:
         form.add_rows()
         return _editor_page(form, draft, base)
+    if (again := _rearranged(form)) is not None:
+        again_form, focus, status = again
+        return _editor_page(again_form, draft, base, status, focus)
     if form.validate_on_submit():
         stale = request.form.get("base", "") != str(base.number if base else 0)
 

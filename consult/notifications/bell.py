@@ -26,6 +26,8 @@ from consult.notifications.queries import unread_count
 
 log = logging.getLogger(__name__)
 STAND_IN = f"<!--bell-{secrets.token_hex(16)}-->"
+# The count again on the header's Menu button, which hides the bell on narrow screens.
+BADGE_STAND_IN = f"<!--bell-badge-{secrets.token_hex(16)}-->"
 SHOWN_AT_MOST = 99  # the badge shows "99+" beyond; the accessible name says the number
 
 
@@ -40,7 +42,10 @@ class Bell:
 
 def context() -> dict[str, Any]:
     """The stand-in every page renders where the bell goes."""
-    return {"notification_bell": Markup(STAND_IN)}  # noqa: S704 (a constant HTML comment)  # nosec B704
+    return {
+        "notification_bell": Markup(STAND_IN),  # noqa: S704 (a constant HTML comment)  # nosec B704
+        "notification_badge": Markup(BADGE_STAND_IN),  # noqa: S704 (a constant HTML comment)  # nosec B704
+    }
 
 
 def fill(response: Any) -> Any:
@@ -50,12 +55,14 @@ def fill(response: Any) -> Any:
     body = response.get_data(as_text=True)
     if STAND_IN not in body:
         return response
-    html = ""
+    html = badge = ""
     if policy.can(current_user, policy.Permission.NOTIFICATION_READ):
         try:
             count = unread_count(get_session(), current_user, utcnow())
             html = render_template("notifications/_bell.html", bell_filled=Bell(count))
+            if count:
+                badge = render_template("notifications/_bell.html", bell_badge=Bell(count))
         except Exception:  # the page is shown without its bell rather than not at all
             log.exception("could not fill the notification bell")
-    response.set_data(body.replace(STAND_IN, html))
+    response.set_data(body.replace(STAND_IN, html).replace(BADGE_STAND_IN, badge))
     return response

@@ -24,7 +24,13 @@ from consult.policy.actions import (
     round_steps,
     workspace_tasks,
 )
-from consult.policy.attribution import attribution_shown, attribution_visibility, can_see_attribution
+from consult.policy.attribution import (
+    attribution_choices,
+    attribution_shown,
+    attribution_visibility,
+    can_see_attribution,
+    default_attribution,
+)
 from consult.policy.permissions import (
     ASSIGNABLE_ROLES,
     ORGANISATION_ROLES,
@@ -105,6 +111,7 @@ __all__ = [
     "authored_beyond_class",
     "as_viewer",
     "assignable_roles",
+    "attribution_choices",
     "attribution_shown",
     "attribution_visibility",
     "authenticated",
@@ -113,6 +120,7 @@ __all__ = [
     "can_read_consultation",
     "class_round_visibility",
     "can_see_attribution",
+    "default_attribution",
     "comment_steps",
     "comment_visibility",
     "comment_visibility_in_round",

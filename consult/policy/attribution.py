@@ -18,6 +18,18 @@ from consult.policy.viewer import as_viewer
 LEVELS = (Attribution.PERSON, Attribution.ORGANISATION, Attribution.GROUP)
 
 
+def attribution_choices(round_: Any) -> tuple[Attribution, ...]:
+    """The levels an author may choose for a comment in `round_`, from the most to the least
+    that a byline shows (every level: no round asks for named comments yet)."""
+    return LEVELS
+
+
+def default_attribution(round_: Any) -> Attribution:
+    """The level a new comment's form starts at: the least exposing one the round allows, so
+    that nobody is named by not noticing the choice."""
+    return attribution_choices(round_)[-1]
+
+
 def attribution_shown(user: Any, comment: Any) -> Attribution:
     """The most detailed level of the comment's authorship `user` may see."""
     viewer = as_viewer(user)

@@ -86,6 +86,10 @@ def _seed(database_url: str) -> tuple[dict[str, int], dict[str, str], dict[str, 
                                               ("participant:governments", "k2")]):  # fmt: skip
             factories.make_comment(session, table_round, people[author], clause, body=f"Table comment {n + 1}")
         ids["table_round"] = table_round.id
+        # Drafts of their own for the clause editor's keyboard journeys (each saves a new version).
+        editor_consultation = factories.make_consultation(session, title="Incident response consultation")
+        for width in (390, 1280):
+            ids[f"editor_draft_{width}"] = factories.make_version(session, editor_consultation, clauses=3).draft_id
         session.commit()
         session.close()
     app.extensions["consult.db"].engine.dispose()

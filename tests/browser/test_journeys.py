@@ -248,8 +248,10 @@ def test_comment_with_the_keyboard_only(browser, world, auditor):
         tab_to(page, form.get_by_label(re.compile(r"^Comment")))
         page.keyboard.type(text)
         organisation_only = form.get_by_label("My organisation only")
-        tab_to(page, form.get_by_label("My name and my organisation"))
-        page.keyboard.press("ArrowDown")
+        group_only = form.get_by_label("My stakeholder group only")
+        expect(group_only).to_be_checked()  # the least exposing level, unless the author chooses
+        tab_to(page, group_only)
+        page.keyboard.press("ArrowUp")
         expect(organisation_only).to_be_checked()
         tab_to(page, form.get_by_role("button", name="Submit comment"))
         with page.expect_navigation():
@@ -309,6 +311,9 @@ def test_search_and_an_api_token(world, people):
     person = people("participant:industry")
     page = person.page
     page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()  # in the closed menu
+    page.locator(".site-menu > summary").click()  # the Menu button opens it, no JavaScript
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_role("searchbox", name="Search consultations, drafts and comments").fill("responsible behaviour")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -390,6 +395,7 @@ def test_moderator_is_told_approves_from_the_workspace_and_the_organiser_is_told
         person.page.set_viewport_size({"width": 390, "height": 844})
         person.goto(path)
         _no_sideways_scroll(person, path)
+        person.page.locator(".site-menu > summary").click()  # the bell is in the menu
         expect(person.page.locator("a.bell")).to_be_visible()
 
 

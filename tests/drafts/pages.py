@@ -16,7 +16,7 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 
 class FormParser(HTMLParser):
-    """The values a browser would send for the first POST form of a page (checked boxes only)."""
+    """The values a browser would send for the first POST form of a page's content (checked boxes only)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -28,7 +28,7 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form" and a.get("method", "").lower() == "post" and not self._form_seen:
-            if "logout" not in a.get("action", ""):
+            if a.get("action", "") not in ("/logout", "/language"):  # the header's forms
                 self._form_seen = self._in_form = True
         if not self._in_form:
             return
@@ -64,6 +64,14 @@ def form_values(client: Any, url: str) -> dict[str, str]:
     parser = FormParser()
     parser.feed(response.get_data(as_text=True))
     assert parser.values.get("csrf_token"), f"no CSRF token in the form of {url}"
+    return parser.values
+
+
+def page_values(response: Any) -> dict[str, str]:
+    """The form's values of a page answered to a POST (an editor button that saves nothing)."""
+    assert response.status_code == 200, f"{response.status_code}: {text(response)[:300]}"
+    parser = FormParser()
+    parser.feed(response.get_data(as_text=True))
     return parser.values
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
 from consult.drafts.models import Clause, Draft, DraftVersion
-from tests.drafts.pages import consultation, form_values, organiser_client, plain, text
+from tests.drafts.pages import consultation, form_values, organiser_client, page_values, plain, text
 from tests.support.html import parse
 from tests.support.state import fresh, row_counts
 
@@ -29,9 +29,11 @@ Coordinate with CERTs.
 
 
 def typed_rows(values: dict, clauses: list[tuple[str, str, str]]) -> dict:
-    """Fill the first empty rows of an editor form with (number, heading, body)."""
-    free = [i for i in range(100) if f"clauses-{i}-number" in values and not values.get(f"clauses-{i}-key")]
-    assert len(free) >= len(clauses), "not enough empty rows"
+    """Fill the first empty rows of an editor form with (number, heading, body), adding rows at
+    the end when there are too few (as "Add a clause below" on the last clause does)."""
+    rows = [i for i in range(100) if f"clauses-{i}-number" in values]
+    free = [i for i in rows if not values.get(f"clauses-{i}-key") and not values.get(f"clauses-{i}-number")]
+    free += list(range(max(rows, default=-1) + 1, max(rows, default=-1) + 1 + len(clauses) - len(free)))
     for index, (number, heading, body) in zip(free, clauses, strict=False):
         values.update(
             {f"clauses-{index}-number": number, f"clauses-{index}-heading": heading, f"clauses-{index}-body": body}
@@ -112,7 +114,9 @@ def test_next_version_keeps_keys_of_edited_clauses_and_drops_removed_ones(app, s
 
     values = form_values(client, f"/drafts/{draft.id}/versions/new")
     assert values["clauses-0-key"] == v1["1"] and values["clauses-0-body"] == "Old scope."
-    assert values["clauses-3-key"] == "" and "clauses-5-number" in values  # three empty rows
+    assert "clauses-3-number" not in values  # no empty rows: "Add a clause below" makes one
+    values = page_values(client.post(f"/drafts/{draft.id}/versions/new", data={**values, "insert": "2"}))
+    assert values["clauses-3-key"] == "" and values["clauses-3-number"] == ""
     values["clauses-0-body"] = "New scope."
     values["clauses-1-remove"] = "y"
     values["clauses-2-position"] = "5"  # clause 3 moves first

@@ -4,6 +4,7 @@ counting as unread when the task it names is done."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -41,6 +42,8 @@ def test_a_submitted_round_tells_the_moderators_and_approving_it_is_the_task(app
     assert smtp.to(organiser.email) == []  # four eyes: the preparer does not approve
     moderator_client = client_of(app, login_as, moderator)
     assert bell(moderator_client) == "Notifications, 1 unread"
+    summary = re.search(r"<summary>(.*?)</summary>", moderator_client.get("/").get_data(as_text=True), re.S)
+    assert summary and "(1 unread notification)" in summary.group(1)  # on the Menu button too (phones)
     text = page_text(moderator_client)
     assert "The round Round <b>nine</b> waits for your approval." in text
     html = moderator_client.get("/notifications").get_data(as_text=True)

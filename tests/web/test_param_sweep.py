@@ -46,7 +46,7 @@ FORM_FIELDS = (
     "name next nonce note number observation opens_at organisation password position premoderation preset "
     "proposed_change reason refuse remember remove requires_signoff resolution results_public role save_draft "
     "sheet slug submit summary title type version new_password comment_ids status mb_code reference line_number "
-    "paragraph duplicate_of back code credential passwordless remember_browser reset_reason"
+    "paragraph duplicate_of back code credential passwordless remember_browser reset_reason move insert timezone-search"
 ).split()
 BAD_FORM_VALUES = ("-1", str(10**30), "abc", "", "ünïcødé‮" * 50, "x" * 20000, "2026-02-30T25:61")
 
