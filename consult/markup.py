@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
@@ -77,3 +78,14 @@ def _clean(html: str) -> str:
 # texts of ordinary size (the cleaning depends on nothing but the text).
 _REMEMBER_UP_TO = 16 * 1024
 _clean_remembered = functools.lru_cache(maxsize=2048)(_clean)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines(text: str | None) -> Markup:
+    """Plain text (a comment, a proposed change, an observation, a reason) with its line breaks
+    kept as `<br>`, escaped: the breaks survive where no stylesheet keeps them (the briefing
+    and its PDF, emails), and under `white-space: pre-wrap` nothing is doubled (the newline
+    characters are replaced, not kept beside the `<br>`)."""
+    return Markup("<br>").join(escape(part) for part in _LINE_BREAK.split(text or ""))

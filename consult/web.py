@@ -22,7 +22,7 @@ from consult.db import get_session
 from consult.errors import DomainError, Invalid
 from consult.extensions import csrf
 from consult.forms import BaseForm, OnceForm, add_error
-from consult.markup import markdown, safe_html
+from consult.markup import lines, markdown, safe_html
 from consult.timeutil import localtime, to_local
 
 CSP = (
@@ -302,6 +302,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_number, "number")
     app.add_template_filter(safe_html, "safe_html")  # HTML stored from Markdown, cleaned again
     app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
+    app.add_template_filter(lines, "lines")  # plain text with its line breaks kept, escaped
     app.add_template_filter(timeutil.relative, "relative")  # "in 2 days", "3 hours ago"
     app.add_template_filter(timeutil.relative_mark, "relative_later")  # the same, as of each response
     app.add_template_filter(timeutil.duration, "duration")  # "3 days" (how long something waited)

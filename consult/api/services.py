@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -80,7 +81,14 @@ def create_token(
         )
     ).all()
     if len(live) >= MAX_LIVE_TOKENS:
-        raise Invalid(_("You have %(n)d tokens already: revoke one you no longer use first.", n=len(live)), "name")
+        raise Invalid(
+            ngettext(
+                "You have %(num)d token already: revoke it first if you no longer use it.",
+                "You have %(num)d tokens already: revoke one you no longer use first.",
+                len(live),
+            ),
+            "name",
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=actor.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -15,7 +16,12 @@ _new_password = [
     Length(
         min=MIN_PASSWORD_LENGTH,
         max=MAX_PASSWORD_LENGTH,
-        message=_l("Use between %(min)d and %(max)d characters."),
+        message=lazy_ngettext(
+            "Use between %(min)d and %(num)d character.",
+            "Use between %(min)d and %(num)d characters.",
+            MAX_PASSWORD_LENGTH,
+            min=MIN_PASSWORD_LENGTH,
+        ),
     ),
 ]
 

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -66,9 +67,13 @@ def _dummy_hash() -> str:
 def check_password_rules(password: str, email: str = "") -> None:
     """Raise Invalid when `password` is too short, too long or the email itself."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise Invalid(
+            ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid(_("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+        raise Invalid(
+            ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_PASSWORD_LENGTH)
+        )
     if email and password.strip().lower() == email.strip().lower():
         raise Invalid(_("Your password cannot be your email address."))
 

@@ -59,11 +59,14 @@ def number_shown(comment: Any, viewer: Any = None) -> str | None:
 
 
 def comment_label(comment: Any, viewer: Any = None) -> str:
-    """ "Comment KR-003", or "Comment 123" where the number is not shown."""
+    """ "Comment KR-003"; where the number is withheld "Comment from <group>"; without a number
+    "Draft comment" or "Unnumbered comment": never the database id, which means nothing to a person."""
     number = number_shown(comment, viewer)
     if number:
         return str(_l("Comment %(number)s", number=number))
-    return str(_l("Comment %(id)d", id=comment.id))
+    if comment.number is None:  # numbered when first submitted (a bulk-loaded one may have none)
+        return str(_l("Draft comment") if comment.status is CommentStatus.DRAFT else _l("Unnumbered comment"))
+    return str(_l("Comment from %(group)s", group=comment.stakeholder_group.name))
 
 
 def comment_html(comment: Comment) -> Markup:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -101,7 +102,12 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
         raise Invalid(_("Write your comment."), "body")
     if len(body) > MAX_BODY or len(data.proposed_change) > MAX_BODY:
         raise Invalid(
-            _("A comment and its proposed change may each have at most %(n)d characters.", n=MAX_BODY), "body"
+            ngettext(
+                "A comment and its proposed change may each have at most %(num)d character.",
+                "A comment and its proposed change may each have at most %(num)d characters.",
+                MAX_BODY,
+            ),
+            "body",
         )
     if data.supports_text and data.proposed_change.strip():
         raise Invalid(
@@ -110,10 +116,19 @@ def _check_input(session: Session, round_: Round, data: CommentInput) -> int:
         )
     if len(data.line_number or "") > MAX_LINE or len(data.paragraph or "") > MAX_PARAGRAPH:
         raise Invalid(
-            _(
-                "A line number may have at most %(line)d characters, a paragraph, figure or table %(para)d.",
-                line=MAX_LINE,
-                para=MAX_PARAGRAPH,
+            " ".join(
+                (
+                    ngettext(
+                        "A line number may have at most %(num)d character.",
+                        "A line number may have at most %(num)d characters.",
+                        MAX_LINE,
+                    ),
+                    ngettext(
+                        "A paragraph, figure or table may have at most %(num)d character.",
+                        "A paragraph, figure or table may have at most %(num)d characters.",
+                        MAX_PARAGRAPH,
+                    ),
+                )
             ),
             "body",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from consult import audit, policy
@@ -23,15 +24,39 @@ def _clean(title: str, summary: str, conference_name: str, conference_place: str
     if not title:
         raise Invalid(_("Give the consultation a title."), "title")
     if len(title) > MAX_TITLE:
-        raise Invalid(_("The title is longer than %(n)d characters.", n=MAX_TITLE), "title")
+        raise Invalid(
+            ngettext(
+                "The title is longer than %(num)d character.", "The title is longer than %(num)d characters.", MAX_TITLE
+            ),
+            "title",
+        )
     if not conference_name:
         raise Invalid(_("Name the conference the consultation leads to."), "conference_name")
     if len(conference_name) > MAX_TITLE:
-        raise Invalid(_("The conference name is longer than %(n)d characters.", n=MAX_TITLE), "conference_name")
+        raise Invalid(
+            ngettext(
+                "The conference name is longer than %(num)d character.",
+                "The conference name is longer than %(num)d characters.",
+                MAX_TITLE,
+            ),
+            "conference_name",
+        )
     if len(conference_place) > MAX_TITLE:
-        raise Invalid(_("The place is longer than %(n)d characters.", n=MAX_TITLE), "conference_place")
+        raise Invalid(
+            ngettext(
+                "The place is longer than %(num)d character.", "The place is longer than %(num)d characters.", MAX_TITLE
+            ),
+            "conference_place",
+        )
     if len(summary) > MAX_SUMMARY:
-        raise Invalid(_("The summary is longer than %(n)d characters.", n=MAX_SUMMARY), "summary")
+        raise Invalid(
+            ngettext(
+                "The summary is longer than %(num)d character.",
+                "The summary is longer than %(num)d characters.",
+                MAX_SUMMARY,
+            ),
+            "summary",
+        )
     return title, summary, conference_name, conference_place
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -99,7 +100,14 @@ def send_digest(
     rendered with that recipient's visibility when it is sent."""
     policy.require(actor, Permission.DIGEST_SEND)
     if len(intro) > MAX_INTRO:
-        raise Invalid(_("The introduction may have at most %(n)d characters.", n=MAX_INTRO), "intro")
+        raise Invalid(
+            ngettext(
+                "The introduction may have at most %(num)d character.",
+                "The introduction may have at most %(num)d characters.",
+                MAX_INTRO,
+            ),
+            "intro",
+        )
     digest = draft_digest(session, consultation, intro, now)
     digest.created_by_id = actor.id
     session.add(digest)

@@ -174,5 +174,5 @@ def retry(digest_id: int):
     digest = get_or_404(db, Digest, digest_id)
     count = services.retry_failed(db, actor=_me(), digest=digest)
     db.commit()
-    flash_ok(_("%(n)d failed message(s) queued again.", n=count))
+    flash_ok(ngettext("%(num)d failed message queued again.", "%(num)d failed messages queued again.", count))
     return redirect(url_for("digests.detail", digest_id=digest.id))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,7 +72,14 @@ def record_disposition(
         raise Conflict(_("Only accepted comments receive a disposition."))
     observation = observation if exact else observation.strip()
     if len(observation) > MAX_OBSERVATION:
-        raise Invalid(_("An observation may have at most %(n)d characters.", n=MAX_OBSERVATION), "observation")
+        raise Invalid(
+            ngettext(
+                "An observation may have at most %(num)d character.",
+                "An observation may have at most %(num)d characters.",
+                MAX_OBSERVATION,
+            ),
+            "observation",
+        )
     if kind not in SELF_EXPLAINING and not observation.strip():
         raise Invalid(_("Explain the disposition in the observation."), "observation")
     if kind is DispositionKind.DUPLICATE:
@@ -162,7 +170,14 @@ def acknowledge(
         raise NotAllowed(_("This disposition has not been released yet."))
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise Invalid(_("A reason may have at most %(n)d characters.", n=MAX_REASON), "reason")
+        raise Invalid(
+            ngettext(
+                "A reason may have at most %(num)d character.",
+                "A reason may have at most %(num)d characters.",
+                MAX_REASON,
+            ),
+            "reason",
+        )
     if kind is AcknowledgementKind.OBJECTION and not reason:
         raise Invalid(_("Say briefly why you maintain your objection."), "reason")
     now = now or utcnow()

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 NUMBER_RE = re.compile(r"^(?:[A-Za-z]\.?)?\d+(?:\.\d+)*[A-Za-z]?\.?$")
@@ -86,7 +87,18 @@ def parse_markdown(data: bytes | str) -> list[ClauseText]:
     problems: list[ImportProblem] = []
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise MarkdownImportError([ImportProblem(0, _("the file is larger than %(n)d kB", n=MAX_BYTES // 1000))])
+            raise MarkdownImportError(
+                [
+                    ImportProblem(
+                        0,
+                        ngettext(
+                            "the file is larger than %(num)d kB",
+                            "the file is larger than %(num)d kB",
+                            MAX_BYTES // 1000,
+                        ),
+                    )
+                ]
+            )
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -144,7 +156,9 @@ def parse_markdown(data: bytes | str) -> list[ClauseText]:
     if not clauses and not problems:
         problems.append(ImportProblem(0, _("the file has no headings, so no clauses")))
     if len(clauses) > MAX_CLAUSES:
-        problems.append(ImportProblem(0, _("more than %(n)d clauses", n=MAX_CLAUSES)))
+        problems.append(
+            ImportProblem(0, ngettext("more than %(num)d clause", "more than %(num)d clauses", MAX_CLAUSES))
+        )
     if problems:
         raise MarkdownImportError(problems)
     return clauses

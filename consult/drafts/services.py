@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -89,7 +90,14 @@ def _check_clauses(clauses: list[ClauseText], known_keys: set[str]) -> None:
         if len(clause.heading) > 300:
             raise Invalid(_("The heading of clause %(n)s is longer than 300 characters.", n=number))
         if len(clause.body) > MAX_BODY:
-            raise Invalid(_("The text of clause %(n)s is longer than %(max)d characters.", n=number, max=MAX_BODY))
+            raise Invalid(
+                ngettext(
+                    "The text of clause %(n)s is longer than %(num)d character.",
+                    "The text of clause %(n)s is longer than %(num)d characters.",
+                    MAX_BODY,
+                    n=number,
+                )
+            )
         if clause.key is not None:
             if clause.key not in known_keys or clause.key in keys:
                 raise Invalid(
@@ -243,7 +251,12 @@ def save_translation(
             raise Invalid(_("The heading of clause %(n)s is longer than 300 characters.", n=clause.number))
         if len(body) > MAX_BODY:
             raise Invalid(
-                _("The text of clause %(n)s is longer than %(max)d characters.", n=clause.number, max=MAX_BODY)
+                ngettext(
+                    "The text of clause %(n)s is longer than %(num)d character.",
+                    "The text of clause %(n)s is longer than %(num)d characters.",
+                    MAX_BODY,
+                    n=clause.number,
+                )
             )
         row = existing.get(clause.key)
         if (heading or body) and ((clause.heading and not heading) or (clause.body and not body)):

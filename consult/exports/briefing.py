@@ -52,6 +52,7 @@ class Position:
     comment: Comment
     disposition: Disposition | None
     acknowledgement: Acknowledgement | None
+    reason_shown: bool = False  # the answer's reason, for its readers only (policy.can_read_answer_reason)
 
 
 @dataclass
@@ -103,9 +104,14 @@ def round_brief(session: Session, round_: Round, viewer: Any, now: Any, text_lan
     by_type: Counter[CommentType] = Counter()
     by_org: Counter[str] = Counter()
     answered = objections = 0
+    phase = round_.phase(now)
     for comment, disposition, ack in session.execute(with_people(stmt)).unique():
         brief = briefs.setdefault(comment.clause_key, ClauseBrief(None))
-        brief.by_group.setdefault(comment.stakeholder_group_id, []).append(Position(comment, disposition, ack))
+        brief.by_group.setdefault(comment.stakeholder_group_id, []).append(
+            Position(
+                comment, disposition, ack, ack is not None and policy.can_read_answer_reason(viewer, comment, phase)
+            )
+        )
         by_group[comment.stakeholder_group.name] += 1
         by_type[comment.type] += 1
         if policy.can_see_attribution(viewer, comment, Attribution.ORGANISATION):

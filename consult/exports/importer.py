@@ -24,6 +24,7 @@ from typing import Any
 
 from babel import Locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,9 @@ class ImportRefused(Invalid):
     """The table has problems; nothing was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(_("Nothing was imported: %(n)d problems.", n=len(problems)))
+        super().__init__(
+            ngettext("Nothing was imported: %(num)d problem.", "Nothing was imported: %(num)d problems.", len(problems))
+        )
         self.problems = problems
 
 
@@ -85,7 +88,18 @@ def read(data: bytes) -> isotable.Table:
         table = isotable.read_table(data, MAX_ROWS)
     except isotable.TableError as exc:
         if str(exc) == "too many rows":
-            raise ImportRefused([Problem(exc.row, _("A table may hold at most %(n)d comments.", n=MAX_ROWS))]) from None
+            raise ImportRefused(
+                [
+                    Problem(
+                        exc.row,
+                        ngettext(
+                            "A table may hold at most %(num)d comment.",
+                            "A table may hold at most %(num)d comments.",
+                            MAX_ROWS,
+                        ),
+                    )
+                ]
+            ) from None
         if str(exc) == "no heading row":
             raise ImportRefused(
                 [
@@ -152,12 +166,30 @@ def check_row(row: isotable.TableRow, index: ClauseIndex, reasons: list[str]) ->
     if not body.strip():
         reasons.append(_("the comment is empty"))
     elif len(body) > comments.MAX_BODY or len(proposed) > comments.MAX_BODY:
-        reasons.append(_("a comment may have at most %(n)d characters", n=comments.MAX_BODY))
+        reasons.append(
+            ngettext(
+                "a comment may have at most %(num)d character",
+                "a comment may have at most %(num)d characters",
+                comments.MAX_BODY,
+            )
+        )
     line, paragraph = cells.get("line", ""), cells.get("paragraph", "")
     if len(line) > comments.MAX_LINE:
-        reasons.append(_("a line number may have at most %(n)d characters", n=comments.MAX_LINE))
+        reasons.append(
+            ngettext(
+                "a line number may have at most %(num)d character",
+                "a line number may have at most %(num)d characters",
+                comments.MAX_LINE,
+            )
+        )
     if len(paragraph) > comments.MAX_PARAGRAPH:
-        reasons.append(_("a paragraph, figure or table may have at most %(n)d characters", n=comments.MAX_PARAGRAPH))
+        reasons.append(
+            ngettext(
+                "a paragraph, figure or table may have at most %(num)d character",
+                "a paragraph, figure or table may have at most %(num)d characters",
+                comments.MAX_PARAGRAPH,
+            )
+        )
     if clause_ref is not None and len(clause_ref) > 200:
         reasons.append(_("a clause reference may have at most 200 characters"))
     language = language_of(cells.get("language", ""))

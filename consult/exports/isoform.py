@@ -2,7 +2,9 @@
 
 The form: a header block (date, document, project), the eight columns in their order (MB/NC,
 line number, clause/subclause, paragraph/figure/table, type of comment, comments, proposed
-change, observations of the secretariat), one row per comment, and the footnote legend.
+change, observations of the secretariat), one row per comment, and the footnote legend (in the
+XLSX on a sheet of its own, so that nothing but comments lies under the headings: a table filled
+in row by row imports as it is).
 Type codes are ge/te/ed; the MB/NC cell holds the comment's number, which starts with the
 MB/NC code ("KR-003", or an imported table's "US 021"). Texts are written exactly as stored.
 
@@ -75,6 +77,7 @@ class FormHead:
     headings: list[str]
     legend: list[str]
     labels: dict[str, str]  # "Date:", "Document:", "Project:"
+    guidance_title: str = "Guidance"  # the XLSX sheet that holds the legend, away from the rows
 
 
 def form_head(round_: Any, consultation: Any, today: date, date_text: str) -> FormHead:
@@ -91,7 +94,14 @@ def form_head(round_: Any, consultation: Any, today: date, date_text: str) -> Fo
         headings=headings(),
         legend=legend(),
         labels={"date": _("Date:"), "document": _("Document:"), "project": _("Project:")},
+        guidance_title=guidance_title(reference),
     )
+
+
+def guidance_title(reference: str) -> str:
+    """The title of the sheet that carries the legend: never the comment sheet's own."""
+    title = sheet_title(_("Guidance"))
+    return title if title != sheet_title(reference) else sheet_title(_("Guidance") + " (2)")
 
 
 def sheet_title(reference: str) -> str:
@@ -151,8 +161,8 @@ def xlsx_file(rows: Iterator[ExportRow], words: Any, head: FormHead) -> Any:
     wrap = Alignment(wrap_text=True, vertical="top")
     bold = Font(bold=True)
 
-    def text(value: str, font: Any = None, cell_border: Any = None, fill: Any = None) -> Any:
-        cell = WriteOnlyCell(sheet, value=value)
+    def text(value: str, font: Any = None, cell_border: Any = None, fill: Any = None, on: Any = None) -> Any:
+        cell = WriteOnlyCell(on or sheet, value=value)
         cell.data_type = "s"  # text, never a formula, whatever it starts with
         cell.alignment = wrap
         if font is not None:
@@ -174,16 +184,19 @@ def xlsx_file(rows: Iterator[ExportRow], words: Any, head: FormHead) -> Any:
             text(head.labels["project"], bold), text(head.project),
         ]
     )  # fmt: skip
-    sheet.append([])
+    # The legend lives on a sheet of its own, named here: nothing but comments under the headings,
+    # so a table filled in row by row imports as it is (issue 11.13).
+    sheet.append([text(_("Notes ¹ ² on the sheet “%(sheet)s”.", sheet=head.guidance_title))])
     grey = PatternFill("solid", fgColor="D9D9D9")
     # The form's eight columns, then the comment's language (outside the form, so an ISO table
     # reader that knows only the eight still finds them where they belong).
     sheet.append([text(h, bold, border, grey) for h in [*head.headings, language_heading()]])
     for row in rows:
         sheet.append([text(v, None, border) for v in [*cells(row, words), row.language]])
-    sheet.append([])
+    guidance = workbook.create_sheet(title=head.guidance_title)
+    guidance.column_dimensions["A"].width = 110
     for line in head.legend:
-        sheet.append([text(line)])
+        guidance.append([text(line, on=guidance)])
     spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (streamed, then closed)
     workbook.save(spool)
     spool.seek(0)

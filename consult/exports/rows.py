@@ -259,10 +259,12 @@ def _member_code(r: Any) -> str:
 
 
 def _duplicate_number(viewer: Any, r: Any) -> str:
-    """The number of the comment a DUPLICATE disposition names, or "#id" where it is withheld."""
+    """The number of the comment a DUPLICATE disposition names; nothing where it is withheld
+    (the machine-readable `duplicate_of_id` still links them). "#id" only for a comment that was
+    never numbered, so that a table sent back in names it (`numbering.find_by_number`)."""
     if r.duplicate_of_id is None:
         return ""
+    if not r.dup_number:
+        return f"#{r.duplicate_of_id}"
     other = _Attributed(r.dup_author_id, r.dup_organisation_id, r.dup_attribution)
-    if r.dup_number and policy.can_see_attribution(viewer, other, Attribution.ORGANISATION):
-        return r.dup_number
-    return f"#{r.duplicate_of_id}"
+    return r.dup_number if policy.can_see_attribution(viewer, other, Attribution.ORGANISATION) else ""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from consult.drafts.models import Clause
 from consult.exports.rows import ExportRow, rows
+from consult.rounds.labels import PHASE_LABELS
 from consult.rounds.models import Round
 
 
@@ -118,7 +119,7 @@ def file_chunks(spool: Any, size: int = 64 * 1024) -> Iterator[bytes]:
 
 def json_chunks(session: Session, round_: Round, viewer: Any, now: Any) -> Iterator[str]:
     """The round, its version and clauses, then every visible comment, with stable ids."""
-    head = _json_head(session, round_)
+    head = _json_head(session, round_, now)
     return _json_stream(head, rows(round_, viewer, now))
 
 
@@ -129,7 +130,10 @@ def _json_stream(head: dict[str, Any], rows_: Iterator[ExportRow]) -> Iterator[s
     yield "\n]}\n"
 
 
-def _json_head(session: Session, round_: Round) -> dict[str, Any]:
+def _json_head(session: Session, round_: Round, now: Any) -> dict[str, Any]:
+    # The round's phase as the pages give it ("closed", not the stored step "approved" of a
+    # round closed early): the clock is part of it (`Round.phase`).
+    phase = round_.phase(now)
     version = round_.version
     clauses = session.scalars(select(Clause).where(Clause.version_id == version.id).order_by(Clause.position))
     head = {
@@ -139,7 +143,8 @@ def _json_head(session: Session, round_: Round) -> dict[str, Any]:
             "consultation_id": round_.consultation_id,
             "opens_at": round_.opens_at.isoformat(),
             "closes_at": round_.closes_at.isoformat(),
-            "status": round_.status.value,
+            "phase": phase.value,
+            "phase_label": str(PHASE_LABELS[phase]),
         },
         "version": {
             "id": version.id,

@@ -99,7 +99,8 @@ def _bulk(decide, chosen: list) -> int:
                 decide(db, visible_comment(db, current_user, comment_id), seen)
             decided += 1
         except DomainError as exc:
-            left_out.append(_("comment %(id)d: %(why)s", id=comment_id, why=str(exc) or _("it is not in this queue")))
+            left_out.append((comment_id, str(exc) or _("it is not in this queue")))
+    left_out = [_("%(comment)s: %(why)s", comment=label, why=why) for label, why in _labelled(db, left_out)]
     db.commit()
     if left_out:
         flash(
@@ -112,6 +113,27 @@ def _bulk(decide, chosen: list) -> int:
             "error",
         )
     return decided
+
+
+def _labelled(db, items: list) -> list:
+    """(comment id, why) pairs as (label, why): a person knows comments by their number, never
+    by the database id; one the viewer may no longer see is "a comment"."""
+    from consult.comments.display import comment_label
+
+    ids = [comment_id for comment_id, _why in items]
+    found = (
+        {
+            c.id: c
+            for c in db.scalars(
+                with_people(
+                    select(Comment).where(Comment.id.in_(ids), policy.comment_visibility(current_user, utcnow()))
+                )
+            ).unique()
+        }
+        if ids
+        else {}
+    )
+    return [(comment_label(found[i]) if i in found else _("a comment"), why) for i, why in items]
 
 
 def _selection():

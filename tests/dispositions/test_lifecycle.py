@@ -87,7 +87,9 @@ def test_batch_release_shows_every_draft_and_tells_each_author_once(app, session
         record(session, people, c)
     session.commit()
     client = sign_in(app, login_as, session, people, "organiser")
-    response = post(client, f"/rounds/{round_.id}/dispositions/release")
+    review = client.get(f"/rounds/{round_.id}/dispositions/release").get_data(as_text=True)
+    assert "3 drafted dispositions will be released" in review and "2 authors told" in review
+    response = post(client, f"/rounds/{round_.id}/dispositions/release", {"expected": "3"})
     assert response.status_code == 302
     fresh(session)
     assert all(d.released_at for d in session.scalars(select(Disposition)))

@@ -60,7 +60,11 @@ def test_the_xlsx_is_the_iso_form(app, session, people, login_as, round_with_com
         ("ACME-001", "3", "ed", "On three"),
     ]
     assert all(sheet.cell(row=5, column=n).alignment.wrap_text for n in range(1, 9))
-    legend = [sheet.cell(row=n, column=1).value for n in range(10, 12)]
+    assert all(sheet.cell(row=n, column=1).value is None for n in range(9, 20))  # nothing under the rows
+    assert sheet.cell(row=3, column=1).value == "Notes ¹ ² on the sheet “Guidance”."
+    guidance = load_workbook(io.BytesIO(response.get_data())).worksheets[1]
+    assert guidance.title == "Guidance"
+    legend = [guidance.cell(row=n, column=1).value for n in range(1, 3)]
     assert legend[0].startswith("¹ MB/NC")
     assert legend[1] == "² Type of comment: ge = general, te = technical, ed = editorial."
     ordered = client.get(f"/rounds/{round_.id}/comments.xlsx?order=mb").get_data()

@@ -76,7 +76,7 @@ def xlsx_cells(data: bytes) -> tuple[list[list[str]], object]:
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(rows) if row[0] == "MB/NC¹") + 1
-    end = next(i for i in range(start, len(rows)) if not any(rows[i]))
+    end = next((i for i in range(start, len(rows)) if not any(rows[i])), len(rows))
     assert rows[start - 1][8] == "Language" and all(row[8] == "en" for row in rows[start:end])
     return [row[:8] for row in rows[start:end]], sheet
 

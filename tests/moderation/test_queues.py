@@ -92,7 +92,7 @@ def test_bulk_rejection_one_reason_each_checked_and_audited_a_changed_one_left_o
     message = flashes(client, "/moderation")
     assert "2 comments rejected; their authors see your reason." in message
     assert (
-        f"1 comment was left out, because it changed meanwhile or was handled already: comment {comments[2].id}"
+        f"1 comment was left out, because it changed meanwhile or was handled already: Comment {comments[2].number}:"
         in message
     )
     fresh(session)
@@ -118,7 +118,7 @@ def test_bulk_acceptance_leaves_out_what_another_moderator_handled(app, session,
     assert post(other, f"/comments/{second.id}/moderate", {"accept": "1"}).status_code == 302
     assert post(client, "/moderation/bulk", {"comment_ids": selected, "accept": "1"}).status_code == 302
     message = flashes(client, "/moderation")
-    assert "1 comment accepted." in message and f"comment {second.id}: Another moderator" in message
+    assert "1 comment accepted." in message and f"Comment {second.number}: Another moderator" in message
     assert audit_count(session, "comment.accept") == 2
 
 
@@ -156,7 +156,7 @@ def test_bulk_sign_off_returns_several_with_one_reason_and_never_another_organis
     assert response.status_code == 302
     message = flashes(client, "/signoff")
     assert "2 comments returned to their authors with your reason." in message
-    assert f"comment {foreign.id}" in message  # left out: not theirs to sign off
+    assert "a comment: it is not in this queue" in message and f"comment {foreign.id}" not in message  # not theirs
     fresh(session)
     assert [session.get(Comment, c.id).status for c in own] == [CommentStatus.DRAFT, CommentStatus.DRAFT]
     assert session.get(Comment, foreign.id).status is CommentStatus.AWAITING_SIGNOFF

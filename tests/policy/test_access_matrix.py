@@ -178,6 +178,7 @@ EXPECTED: dict[tuple[str, str], tuple | dict] = {
     # group-dialogue round: other groups cannot see that comment yet, hence 404).
     ("dispositions.index", "GET"):             (404,    200,   200,    200,    200,    200),
     ("dispositions.record", "POST"):           (LOGIN,  403,   403,    403,    ALLOWED, 403),
+    ("dispositions.release", "GET"):           (LOGIN,  403,   403,    403,    200,    403),
     ("dispositions.release", "POST"):          (LOGIN,  403,   403,    403,    ALLOWED, 403),
     # The disposition table (issue 13): the secretariat's; a row saved (an empty one: refused, 302 back).
     ("dispositions.table", "GET"):             (LOGIN,  403,   403,    403,    200,    403),

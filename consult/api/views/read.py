@@ -259,7 +259,9 @@ def round_dispositions(ctx, round_id: int):
     status = ctx.query.status
     if status == "drafted" and not policy.sees_all_comments(ctx.user):
         status = None
-    page = disposition_page(db, found, ctx.user, _filters(db, ctx.query), status, after, utcnow(), size=ctx.query.limit)
+    now = utcnow()
+    page = disposition_page(db, found, ctx.user, _filters(db, ctx.query), status, after, now, size=ctx.query.limit)
+    phase = found.phase(now)
     items = []
     for row in page.rows:
         d, ack = row.disposition, row.acknowledgement
@@ -271,7 +273,11 @@ def round_dispositions(ctx, round_id: int):
                     kind=d.kind,
                     observation=d.observation,
                     released=d.is_released,
-                    acknowledgement=schemas.Acknowledgement(kind=ack.kind, reason=ack.reason, updated_at=ack.updated_at)
+                    acknowledgement=schemas.Acknowledgement(
+                        kind=ack.kind,
+                        reason=ack.reason if policy.can_read_answer_reason(ctx.user, row.comment, phase) else "",
+                        updated_at=ack.updated_at,
+                    )
                     if ack
                     else None,
                 )
@@ -366,16 +372,18 @@ def search(ctx):
     if q.cursor and after is None:
         raise ApiError(400, _("This cursor is not one this API gave out: start again without it."))
     page = queries.search(get_session(), ctx.user, parse_query(q.q), filters, q.sort, after, size=q.limit)
-    return schemas.SearchResults(items=[_hit(h) for h in page.hits], next_cursor=page.next_cursor)
+    return schemas.SearchResults(items=[_hit(h, ctx.user) for h in page.hits], next_cursor=page.next_cursor)
 
 
-def _hit(hit) -> schemas.SearchHit:
+def _hit(hit, viewer) -> schemas.SearchHit:
+    from consult.comments.display import comment_label
+
     c = hit.comment
     title = {
         "consultation": lambda: hit.consultation.title,
         "round": lambda: hit.round.title,
         "clause": lambda: f"{hit.clause.number} {hit.clause.heading}".strip(),
-    }.get(hit.kind, lambda: _("Comment %(id)d", id=c.id))()
+    }.get(hit.kind, lambda: comment_label(c, viewer))()
     if hit.kind == "consultation":
         url = url_for("consultations.detail", consultation_id=hit.id)
     elif hit.kind == "round":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +24,7 @@ from consult.dispositions.forms import (
     ReleaseForm,
 )
 from consult.dispositions.models import AcknowledgementKind, Disposition, DispositionKind
-from consult.dispositions.queries import STATUSES, answerable_comment, disposition_page
+from consult.dispositions.queries import STATUSES, answerable_comment, disposition_page, release_preview
 from consult.drafts.models import Clause
 from consult.errors import DomainError
 from consult.policy import Permission
@@ -59,6 +60,11 @@ def index(round_id: int):
     }
 
     duplicates = _duplicate_numbers(db, [r.disposition for r in page.rows if r.disposition])
+    phase = round_.phase(now)
+
+    def reason_shown(comment: Comment) -> bool:
+        # An answer's reason ("objection maintained because ...") has readers of its own.
+        return policy.can_read_answer_reason(current_user, comment, phase)
 
     def disposition_form(row):
         d = row.disposition
@@ -95,15 +101,18 @@ def index(round_id: int):
         status=status,
         statuses=[s for s in STATUSES if s != "drafted" or policy.sees_all_comments(current_user)],
         comment_types=list(CommentType),
-        phase=round_.phase(now),
-        answerable_phase=round_.phase(now) in services.ANSWERABLE,
+        phase=phase,
+        answerable_phase=phase in services.ANSWERABLE,
+        reason_shown=reason_shown,
         next_version=next_version,
         carried=carried,
         later_by_id=later_by_id,
-        duplicates=duplicates,
+        duplicates={
+            cid: _("another comment of this round") if label.startswith("#") else label
+            for cid, label in duplicates.items()
+        },
         disposition_form=disposition_form,
         ack_form=ack_form,
-        release_form=ReleaseForm(formdata=None),
         KIND_LABELS=KIND_LABELS,
         ACK_LABELS=ACK_LABELS,
         DISPOSITION_STATUS_LABELS=STATUS_LABELS,
@@ -168,18 +177,43 @@ def _duplicate_of(db, comment: Comment, reference: str | None) -> Comment | None
     return find_by_number(db, comment.round_id, reference or "") if reference else None
 
 
-@bp.route("/rounds/<int:round_id>/dispositions/release", methods=["POST"])
+@bp.route("/rounds/<int:round_id>/dispositions/release", methods=["GET", "POST"])
 @permission_required(Permission.DISPOSITION_MANAGE)
 def release(round_id: int):
-    """The organiser releases every drafted disposition of the round; their authors are told."""
+    """The organiser reviews how many drafted dispositions a release shows, per stakeholder
+    group, and confirms; every drafted disposition of the round is then released and its
+    author told. A release whose count changed since the review is reviewed again."""
     db = get_session()
     round_ = visible_round(db, current_user, round_id)
-    commit_or_refuse(
-        lambda: services.release_dispositions(db, actor=current_actor(), round_=round_),
-        success=lambda count: _("%(n)d dispositions released; their authors have been told.", n=count),
-        refusals=(DomainError,),
+    groups = release_preview(db, round_)
+    total = sum(g.dispositions for g in groups)
+    if request.method == "POST":
+        form = ReleaseForm()
+        expected = request.form.get("expected", type=int)
+        if form.validate() and expected is not None and expected == total:
+            done = commit_or_refuse(
+                lambda: services.release_dispositions(db, actor=current_actor(), round_=round_),
+                success=lambda count: ngettext(
+                    "%(num)d disposition released; its author has been told.",
+                    "%(num)d dispositions released; their authors have been told.",
+                    count,
+                ),
+                refusals=(DomainError,),
+            )
+            if done.ok:
+                return redirect(_back(round_id))
+        elif expected is not None:
+            flash(_("Dispositions were recorded or released meanwhile: check the count again."), "error")
+    return render_template(
+        "dispositions/release.html",
+        round=round_,
+        consultation=db.get(Consultation, round_.consultation_id),
+        groups=groups,
+        total=total,
+        authors=sum(g.authors for g in groups),
+        answerable_phase=round_.phase(utcnow()) in services.ANSWERABLE,
+        form=ReleaseForm(formdata=None),
     )
-    return redirect(_back(round_id))
 
 
 @bp.route("/dispositions/<int:disposition_id>/acknowledge", methods=["POST"])

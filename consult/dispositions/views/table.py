@@ -12,6 +12,7 @@ import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -149,6 +150,8 @@ def table_save(round_id: int, comment_id: int):
         comment.id,
         answered=answered,
         total=total,
-        progress=_("%(answered)d of %(total)d answered", answered=answered, total=total),
+        progress=ngettext(
+            "%(answered)d of %(num)d answered", "%(answered)d of %(num)d answered", total, answered=answered
+        ),
         kind=disposition.kind.value,
     )
