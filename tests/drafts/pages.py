@@ -93,3 +93,22 @@ def consultation(session: Session, public: bool = True, title: str = "Responsibl
     found = make_consultation(session, public=public, title=title)
     session.commit()
     return found
+
+
+def text_notice(app: Any, locale: str, shown: str, authoritative: str = "en") -> str:
+    """The sentence saying which language a draft is shown in, as a page in `locale` says it
+    (through the catalogue, spaces collapsed as `plain` collapses them)."""
+    from flask_babel import force_locale, gettext
+
+    from consult.languages import language_name, native_name
+
+    with app.test_request_context(), force_locale(locale):
+        if shown == authoritative:
+            said = gettext("Authoritative text: %(language)s", language=language_name(authoritative))
+        else:
+            said = gettext(
+                "Translation: %(language)s — the %(authoritative)s text is authoritative.",
+                language=native_name(shown),
+                authoritative=language_name(authoritative),
+            )
+    return " ".join(said.split())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from consult.rounds.models import Phase
+from tests.drafts.pages import plain, text_notice
 from tests.exports.test_exports import table
 from tests.factories import make_comment, make_round
 from tests.support.clients import sign_in
@@ -58,7 +59,7 @@ def test_the_briefing_gives_the_draft_in_the_reader_s_language(app, session, peo
     assert '<p class="text" lang="fr" dir="ltr">Écrit en français</p>' in page
     monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "fr")
     page = client.get(url).get_data(as_text=True)
-    assert "Translation: français" in page and "Le texte français de la clause." in page
+    assert text_notice(app, "fr", "fr") in plain(page) and "Le texte français de la clause." in page
     assert f'href="/rounds/{round_.id}/briefing?text=en"' in page
     assert "Portée" not in client.get(f"{url}?text=en").get_data(as_text=True)
     consultation_page = client.get(f"/consultations/{round_.consultation_id}/briefing").get_data(as_text=True)

@@ -12,7 +12,7 @@ from consult.drafts import services as drafts
 from consult.drafts.importer import ClauseText
 from consult.rounds.models import Phase, Preset
 from tests import factories
-from tests.drafts.pages import plain
+from tests.drafts.pages import plain, text_notice
 from tests.support.state import fresh
 
 
@@ -72,7 +72,7 @@ def test_the_round_page_offers_the_readers_language(app, session, people, login_
     assert "Portée" not in plain(page(client, f"{url}?text=en"))
     # Arabic readers: nothing in Arabic, so the authoritative text.
     interface("ar")
-    assert "Authoritative text" in plain(page(client, url)) and "Portée" not in plain(page(client, url))
+    assert text_notice(app, "ar", "en") in plain(page(client, url)) and "Portée" not in plain(page(client, url))
 
 
 def test_a_translation_saved_later_is_seen_at_once(app, session, people, login_as, interface, bilingual_round):
@@ -89,7 +89,7 @@ def test_a_translation_saved_later_is_seen_at_once(app, session, people, login_a
     )
     db.commit()
     assert "Ámbito" in plain(page(client, url))
-    assert "Translation: español" in plain(page(client, url))
+    assert text_notice(app, "es", "es") in plain(page(client, url))
 
 
 def test_the_clause_translation_triggers_exist(session):
@@ -128,7 +128,6 @@ def test_the_side_by_side_page_names_clauses_in_the_readers_language(
     interface("fr")
     html = page(client, url)
     assert "1 Portée" in plain(html)
-    # (the sentence's English waits for the French catalogue; the language's name is French already)
-    assert "Translation: français — the anglais text is authoritative." in plain(html)
+    assert text_notice(app, "fr", "fr") in plain(html)
     assert f'href="/rounds/{bilingual_round.id}/matrix?text=en"' in html
     assert "1 Heading 1" in plain(page(client, f"{url}?text=en"))
