@@ -146,9 +146,7 @@ def side_by_side(
     one = clause_key is not None
     # The clauses in the language asked for (`text_language`), else the reader's where translated.
     text, shown = version_text(session, round_.version_id, round_.version.language, text_language)
-    clauses: list[ShownClause] = (
-        [] if clause_key == "general" else [c for c in shown if not one or c.key == clause_key]
-    )
+    clauses: list[ShownClause] = [] if clause_key == "general" else [c for c in shown if not one or c.key == clause_key]
     group_ids = [g.id for g in groups]
     reaches = policy.group_reach(session, viewer, round_, group_ids, now, public=public)
     visible = policy.comment_visibility_in_round(session, viewer, round_, now)
