@@ -4,6 +4,7 @@ interface language; kept on edit unless changed; anything but the six languages 
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from consult.comments import services
@@ -66,7 +67,9 @@ def test_the_language_chosen_is_stored_and_the_default_is_the_interface(app, ses
     assert client.post(f"/rounds/{round_.id}/comments", data=posted).status_code == 302  # no language field
     refused = client.post(f"/rounds/{round_.id}/comments", data=_form(client, round_.id, language="de"))
     assert refused.status_code == 400
-    assert "Choose the language the comment is written in." in refused.get_data(as_text=True)
+    with app.test_request_context(), force_locale("zh"):  # the message in the page's language
+        message = gettext("Choose the language the comment is written in.")
+    assert message in refused.get_data(as_text=True) and message != "Choose the language the comment is written in."
     rows = fresh(session).scalars(select(Comment).order_by(Comment.id)).all()
     assert [(c.body, c.language) for c in rows] == [("Un commentaire.", "fr"), ("没有选择语言", "zh")]
 
