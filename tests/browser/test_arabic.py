@@ -72,6 +72,13 @@ def test_arabic_pages_mirror_and_fit(browser, world, auditor):
         ):
             _check_rtl(person, path)
     finally:
+        # The account keeps the language it was signed in with: the other journeys get English back.
+        page = person.page
+        page.set_viewport_size({"width": 1280, "height": 900})
+        person.goto("/")
+        page.locator("#language-choice").select_option("en")
+        with page.expect_navigation():
+            page.locator("form.language-switcher button[type=submit]").click()
         person.close()
     auditor.assert_clean()
 
