@@ -87,7 +87,8 @@ class SecondFactorForm(BaseForm):
 
 class PasskeyAssertionForm(BaseForm):
     credential = HiddenField(validators=[Length(max=16_000)])
-    remember_browser = BooleanField(_remember_browser)
+    # Its own id: the second-factor page shows it beside the code form's field of the same name.
+    remember_browser = BooleanField(_remember_browser, id="passkey-remember_browser")
 
 
 class PasskeyLoginForm(BaseForm):

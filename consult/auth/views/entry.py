@@ -95,9 +95,6 @@ def _second_factor_page(user: User, form: SecondFactorForm, passkey_form: Passke
     db = get_session()
     own = factors.passkeys_of(db, user)
     options = passkeys.authentication_options(own, user.id) if own and passkeys.usable_here() else None
-    # Both forms offer "remember this browser": one id each on the page (the passkey form's own).
-    remember = passkey_form.remember_browser
-    remember.id = remember.label.field_id = "passkey-remember_browser"
     return render_template(
         "auth/second_factor.html",
         form=form,
