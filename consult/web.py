@@ -87,6 +87,8 @@ def _refuse_nul() -> None:
 
     if any("\x00" in value for value in request.args.values()):
         abort(400)
+    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+        abort(400)
     if request.method not in {"GET", "HEAD", "OPTIONS"} and any("\x00" in v for v in request.form.values()):
         abort(400)
 
