@@ -87,5 +87,9 @@ def lines(text: str | None) -> Markup:
     """Plain text (a comment, a proposed change, an observation, a reason) with its line breaks
     kept as `<br>`, escaped: the breaks survive where no stylesheet keeps them (the briefing
     and its PDF, emails), and under `white-space: pre-wrap` nothing is doubled (the newline
-    characters are replaced, not kept beside the `<br>`)."""
-    return Markup("<br>").join(escape(part) for part in _LINE_BREAK.split(text or ""))
+    characters are replaced, not kept beside the `<br>`). The text is isolated (`<bdi>`): a
+    reason written in Arabic inside an English sentence, or in English inside an Arabic one,
+    keeps its own direction without reordering what is around it."""
+    if not text:
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % Markup("<br>").join(escape(part) for part in _LINE_BREAK.split(text))

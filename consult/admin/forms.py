@@ -44,6 +44,9 @@ class InvitationForm(OnceForm):
     organisation = SelectField(
         _l("Organisation (for participants and focal points)"), choices=[], coerce=int, validate_choice=True
     )
+    # The invitee's language as the inviter knows it: the email's, and the invitation page's.
+    # Checked by the service (left out: the inviter's page language).
+    language = SelectField(_l("Language of the invitation"), choices=[], validate_choice=False)
 
 
 class RoleForm(BaseForm):

@@ -159,6 +159,9 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The language the inviter chose for the invitee: the email's, and the invitation page's
+    # unless the invitee's browser has chosen one (NULL: invitations sent before 0020).
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -118,10 +118,16 @@ def invite(
     email: str,
     role: Role,
     organisation: Organisation | None,
+    locale: str | None = None,
 ) -> InvitationSent:
-    """Invite `email` to join with `role` (and organisation), and email the link."""
+    """Invite `email` to join with `role` (and organisation), and email the link in `locale`
+    (the invitee's language as the inviter knows it; None: the inviter's page language)."""
     policy.require(actor, Permission.INVITATION_CREATE, role)
     email = email.strip()
+    if locale is None:
+        locale = str(get_locale() or i18n.DEFAULT)
+    if i18n.known(locale) is None:
+        raise Invalid(_("Choose a language from the list."), field="language")
     if find_user_by_email(session, email) is not None:
         raise Invalid(_("An account with this email address already exists."))
     if role in policy.ORGANISATION_ROLES and organisation is None:
@@ -146,6 +152,7 @@ def invite(
         invited_by_id=actor.id,
         created_at=now,
         expires_at=now + current_app.config["INVITATION_TTL"],
+        locale=locale,
     )
     session.add(invitation)
     audit.record(
@@ -161,6 +168,7 @@ def invite(
         session,
         "invitation",
         email,
+        locale,
         invitation=invitation,
         inviter=actor,
         url=url_for("auth.accept_invitation", token=token, _external=True),

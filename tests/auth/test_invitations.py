@@ -339,12 +339,16 @@ def test_signed_in_person_cannot_accept(app, people, login_as, invitation_link):
 
 @pytest.mark.parametrize(
     "token",
-    ["nonsense", "A" * 43, "x" * 513, "x" * 5000, "%00", "..%2F..%2Fetc%2Fpasswd", "' OR 1=1 --"],
+    ["nonsense", "A" * 43, "x" * 513, "x" * 5000, "..%2F..%2Fetc%2Fpasswd", "' OR 1=1 --"],
 )
 def test_garbage_invitation_tokens_give_404(client, token):
     response = client.get(f"/invitation/{token}")
     assert response.status_code == 404
     assert "This link does not work" in response.data.decode() or "Page not found" in response.data.decode()
+
+
+def test_a_nul_in_a_token_is_malformed_input(client):
+    assert client.get("/invitation/%00").status_code == 400  # refused before any query (PostgreSQL cannot hold it)
 
 
 def test_account_created_elsewhere_meanwhile_gives_a_clear_conflict(app, session, people, organiser, smtp):
@@ -357,3 +361,47 @@ def test_account_created_elsewhere_meanwhile_gives_a_clear_conflict(app, session
     response = _accept(app.test_client(), link)
     assert response.status_code == 409
     assert "An account with this email address already exists. Sign in instead." in response.data.decode()
+
+
+def test_the_invitation_speaks_the_language_the_inviter_chose(app, session, people, organiser, smtp):
+    """The inviter picks the invitee's language: the email is written in it, the invitation page
+    opens in it (unless the browser chose a language), and the new account keeps it."""
+    org = people.organisations["igo"]
+    form = organiser.get("/admin/invitations").data.decode()
+    assert 'name="language"' in form and 'lang="ar"' in form
+    token = csrf_from(organiser, "/admin/invitations")
+    response = organiser.post(
+        "/admin/invitations",
+        data={"csrf_token": token, "email": "amina@example.net", "role": "participant", "organisation": str(org.id), "language": "fr"},
+    )
+    assert response.status_code == 302
+    (message,) = smtp.to("amina@example.net")
+    body = text_part(message)
+    assert "Bonjour," in body and "vous invite à rejoindre consult" in body  # written in French
+    assert "invites you" not in body
+    (invitation,) = _invitations(session, "amina@example.net")
+    assert invitation.locale == "fr"
+    assert 'lang="fr"' in organiser.get("/admin/invitations").data.decode()  # listed with its language
+
+    link = link_in(message)
+    newcomer = app.test_client()
+    page = newcomer.get(path_of(link), headers={"Accept-Language": "en"}).data.decode()
+    assert '<html lang="fr"' in page
+    chose = app.test_client()
+    chose.set_cookie(app.config["LANGUAGE_COOKIE"], "es", domain=app.config.get("SERVER_NAME") or "localhost")
+    assert '<html lang="es"' in chose.get(path_of(link)).data.decode()  # the browser's own choice wins
+
+    _accept(newcomer, link)
+    assert _user(session, "amina@example.net").locale == "fr"
+
+
+def test_an_unknown_invitation_language_is_refused(session, people, organiser, smtp):
+    token = csrf_from(organiser, "/admin/invitations")
+    response = organiser.post(
+        "/admin/invitations",
+        data={"csrf_token": token, "email": "x@example.net", "role": "participant", "organisation": str(people.organisations["igo"].id), "language": "de"},
+    )
+    assert response.status_code == 400
+    assert "Choose a language from the list." in response.data.decode()
+    assert _invitations(session, "x@example.net") == []
+    assert smtp.to("x@example.net") == []

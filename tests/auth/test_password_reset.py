@@ -203,9 +203,13 @@ def test_a_token_for_a_disabled_account_is_refused(app, client, session, alice):
     assert client.get(f"/password/reset/{token}").status_code == 404
 
 
+def test_a_nul_in_a_reset_token_is_malformed_input(client):
+    assert client.get("/password/reset/%00").status_code == 400
+
+
 @pytest.mark.parametrize(
     "token",
-    ["garbage", "a.b.c", "eyJ1IjoxfQ.AAAAAA.BBBBBB", "x" * 513, "x" * 5000, "%00", "' OR '1'='1"],
+    ["garbage", "a.b.c", "eyJ1IjoxfQ.AAAAAA.BBBBBB", "x" * 513, "x" * 5000, "' OR '1'='1"],
 )
 def test_garbage_tokens_give_404_not_500(client, token):
     response = client.get(f"/password/reset/{token}")

@@ -246,3 +246,35 @@ def test_the_organisers_preview_shows_the_recipients_language(app, session, peop
     preview = html.split('<div lang="ar" dir="rtl">', 1)[1]
     assert "Preview me" in preview
     assert re.search(r"[\u0600-\u06ff]", preview)
+
+
+def test_counts_inside_messages_are_written_the_readers_way(app):
+    """A count in a sentence follows the locale ("12 345 commentaires"), in Python code and in
+    templates alike; an identifier (a version, a row) stays as it is."""
+    from flask import render_template_string
+    from flask_babel import gettext, ngettext
+
+    template = '{{ ngettext("%(num)d comment", "%(num)d comments", n) }}'
+    with app.test_request_context("/"):
+        seen = {}
+        for code in ("en", "fr", "es", "ru"):
+            with force_locale(code):
+                seen[code] = (
+                    ngettext("%(num)d comment", "%(num)d comments", 12345),
+                    render_template_string(template, n=12345),
+                    gettext("Version %(n)d", n=12345),
+                )
+    assert seen["en"] == ("12,345 comments", "12,345 comments", "Version 12345")
+    spaced = {code: tuple(text.replace("\u202f", " ").replace("\xa0", " ") for text in texts) for code, texts in seen.items()}
+    assert spaced["fr"][0] == spaced["fr"][1] == "12 345 commentaires"
+    assert spaced["fr"][2].endswith("12345")
+    assert "12.345" in spaced["es"][0] and "12.345" in spaced["es"][1]
+    assert "12 345" in spaced["ru"][0] and "12 345" in spaced["ru"][1]
+
+
+def test_values_put_into_a_template_message_are_still_escaped(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        page = render_template_string("{% trans count=n, name=name %}{{ name }}: {{ count }} comment{% pluralize %}{{ name }}: {{ count }} comments{% endtrans %}", name="<b>x</b>", n=2)
+    assert page == "&lt;b&gt;x&lt;/b&gt;: 2 comments"

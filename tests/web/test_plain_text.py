@@ -26,7 +26,30 @@ FIVE_LINES = "Replace the first sentence by:\nline two\nline three\nline four\nl
 def test_lines_keeps_breaks_as_br_and_escapes():
     from consult.markup import lines
 
-    assert str(lines("a <b>\r\nb\rc\nd")) == "a &lt;b&gt;<br>b<br>c<br>d"
+    assert str(lines("a <b>\r\nb\rc\nd")) == "<bdi>a &lt;b&gt;<br>b<br>c<br>d</bdi>"
+    assert str(lines("")) == str(lines(None)) == ""
+
+
+def test_user_text_keeps_its_own_direction_on_an_arabic_page(app):
+    """A reason or a Latin title put into an Arabic sentence is isolated, so that "ISO/IEC
+    29147:2018" is not reordered by the page's direction; attributes and titles get invisible
+    isolate marks, never markup."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from consult.i18n import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
+    from consult.markup import lines
+
+    template = '<p title="{{ _(\'Version %(n)d of %(title)s\', n=2, title=t) }}">{{ _(\'The reason: %(reason)s\', reason=r|lines) }}</p>'
+    with app.test_request_context("/"):
+        with force_locale("ar"):
+            arabic = render_template_string(template, t="ISO/IEC 29147:2018", r="see 6.2")
+        with force_locale("en"):
+            english = render_template_string(template, t="ISO/IEC 29147:2018", r="see 6.2")
+    assert f"{FIRST_STRONG_ISOLATE}ISO/IEC 29147:2018{POP_DIRECTIONAL_ISOLATE}" in arabic
+    assert "<bdi>see 6.2</bdi>" in arabic and "<bdi>see 6.2</bdi>" in english
+    assert FIRST_STRONG_ISOLATE not in english
+    assert str(lines("x")) == "<bdi>x</bdi>"
     assert "\n" not in str(lines(FIVE_LINES))  # nothing doubled under white-space: pre-wrap
     assert str(lines(None)) == ""
 

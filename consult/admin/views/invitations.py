@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from consult import i18n
 from consult.admin import bp, services
 from consult.admin.forms import InvitationForm, RevokeForm, organisation_choices, role_choices
 from consult.admin.views.overview import PAGE
@@ -38,6 +40,9 @@ def _invitation_form(db, formdata=None) -> InvitationForm:
     form = InvitationForm(formdata=formdata)
     form.role.choices = role_choices(current_actor())
     form.organisation.choices = organisation_choices(db)
+    form.language.choices = i18n.choices()
+    if formdata is None:
+        form.language.data = str(get_locale())
     return form
 
 
@@ -61,7 +66,12 @@ def create_invitation():
         done = create_once(
             form,
             lambda: invite(
-                db, actor=current_actor(), email=form.email.data, role=Role(form.role.data), organisation=organisation
+                db,
+                actor=current_actor(),
+                email=form.email.data,
+                role=Role(form.role.data),
+                organisation=organisation,
+                locale=form.language.data,
             ),
             purpose="invitation",
             url_of=lambda _invitation: url_for("admin.invitations"),

@@ -8,7 +8,7 @@ from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from consult import policy
+from consult import i18n, policy
 from consult.auth import bp, factors, limits, services, sessions, signin
 from consult.auth.forms import (
     AcceptInvitationForm,
@@ -34,6 +34,7 @@ def accept_invitation(token: str):
         invitation = services.find_invitation(db, token)
     except NotFound as exc:
         return render_template("auth/token_invalid.html", message=str(exc)), 404
+    i18n.suggest(invitation.locale)
     if current_user.is_authenticated:
         return render_template(
             "auth/token_invalid.html",
