@@ -23,6 +23,20 @@ KIND_LABELS = {
 }
 # How an exported observation names a decision its words do not state (`vocabulary.cell`).
 CELL_LABELS = {**KIND_LABELS, DispositionKind.DUPLICATE: _l("Duplicate of")}
+
+
+def decision_labels() -> list[tuple[DispositionKind, str]]:
+    """Every name this product gives a decision, in each of its languages: a table exported on a
+    French page and imported on an English one reads back the same decisions."""
+    from flask_babel import force_locale
+
+    from consult import i18n
+
+    pairs: list[tuple[DispositionKind, str]] = []
+    for code in i18n.languages():
+        with force_locale(code):
+            pairs += [(kind, str(label)) for labels in (KIND_LABELS, CELL_LABELS) for kind, label in labels.items()]
+    return pairs
 ACK_LABELS = {
     AcknowledgementKind.SATISFIED: _l("Satisfied"),
     AcknowledgementKind.OBJECTION: _l("Objection maintained"),

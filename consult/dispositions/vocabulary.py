@@ -13,6 +13,7 @@ states nothing is left alone: noted is what a table that states nothing is read 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from consult.dispositions.models import DispositionKind
@@ -29,6 +30,8 @@ _WORDS: list[tuple[str, DispositionKind]] = [
     (r"completed|complete|done|implemented", DispositionKind.COMPLETED),
     (r"accepted|accept|agreed|agree", DispositionKind.ACCEPTED),
     (r"noted|acknowledged|no action|no change", DispositionKind.NOTED),
+    # French tables (ISO's other official language) write refusals these ways too.
+    (r"refus[ée]e?|rejet[ée]e?|non retenue?", DispositionKind.NOT_ACCEPTED),
 ]  # fmt: skip
 _LEADING_RE = re.compile(r"^\s*[\"'“‘(\[]*\s*")
 _AFTER = r"(?=$|[\s.,:;!)\]\-–—\"'”’])"
@@ -48,10 +51,17 @@ class Reading:
     duplicate_ref: str = ""  # DUPLICATE: the other comment's number as written
 
 
-def read(observation: str, labels: dict[DispositionKind, str] | None = None) -> Reading:
+_REF_AFTER_LABEL_RE = re.compile(r"\s*[:：]?\s*(?P<ref>[^\s,;.，。；]+(?:\s(?:\d+|[A-Z]-?\d+))?)")
+
+
+def read(
+    observation: str,
+    labels: Mapping[DispositionKind, str] | Iterable[tuple[DispositionKind, str]] | None = None,
+) -> Reading:
     """The decision an observation states by its first words (see the module docstring).
 
-    `labels`: the names of the kinds in the reader's language, recognised too.
+    `labels`: the names of the kinds as this product writes them (in each of its languages, so
+    that a table exported in French reads back the same on an English page), recognised too.
     """
     text = observation.strip()
     found: DispositionKind | None = None
@@ -59,18 +69,20 @@ def read(observation: str, labels: dict[DispositionKind, str] | None = None) -> 
         if pattern.match(text):
             found = kind
             break
+    label_length = 0
     if found is None and labels:
+        pairs = labels.items() if isinstance(labels, Mapping) else labels
         folded = text.casefold()
-        for kind, label in sorted(labels.items(), key=lambda kv: -len(str(kv[1]))):
+        for kind, label in sorted(pairs, key=lambda pair: -len(str(pair[1]))):
             name = str(label).casefold()
             if folded.startswith(name) and (len(folded) == len(name) or not folded[len(name)].isalnum()):
-                found = kind
+                found, label_length = kind, len(name)
                 break
     if found is None:
         return Reading(DispositionKind.NOTED, False)
     ref = ""
     if found is DispositionKind.DUPLICATE:
-        match = _DUPLICATE_OF_RE.match(text)
+        match = _REF_AFTER_LABEL_RE.match(text, label_length) if label_length else _DUPLICATE_OF_RE.match(text)
         ref = match.group("ref").strip() if match else ""
     return Reading(found, True, ref)
 

@@ -18,7 +18,9 @@ from typing import Any
 # Words for the whole text (compared casefolded, without punctuation).
 GENERAL_WORDS = frozenset(
     {"", "general", "generally", "all", "whole", "whole document", "whole text", "entire document", "overall",
-     "document", "n/a", "na", "none", "various", "throughout", "global", "général"}
+     "document", "n/a", "na", "none", "various", "throughout", "global",
+     # How consult's exports write a general comment's clause cell in its other languages.
+     "général", "generales", "общее", "общие", "一般性", "总体", "عام"}
 )  # fmt: skip
 # Elements of the text that are not clauses: a reference to them alone is a general comment.
 ELEMENT_RE = re.compile(

@@ -245,9 +245,9 @@ def _record_observations(
     session: Session, actor: User, round_: Round, filed: list[Filed], stored: list[Comment], now: datetime
 ) -> None:
     """The table's observations as drafted dispositions (the round has closed: checked above)."""
-    from consult.dispositions.forms import KIND_LABELS
+    from consult.dispositions.forms import decision_labels
 
-    labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    labels = decision_labels()
     # "Duplicate of C-1": the table's own numbers as filed ("ACME C-1"), as written in it, or
     # without the MB/NC code in front (a table exported here and imported again).
     by_number: dict[str, Comment | None] = {}

@@ -34,7 +34,7 @@ from consult.comments.models import CommentType
 from consult.drafts.models import Clause
 from consult.drafts.references import ClauseIndex
 from consult.errors import Invalid
-from consult.exports import isotable
+from consult.exports import isoform, isotable
 from consult.languages import CONTENT_LANGUAGES, native_name
 from consult.rounds.models import Round
 
@@ -85,7 +85,7 @@ class Checked:
 def read(data: bytes) -> isotable.Table:
     """The table in `data`, or ImportRefused saying why it cannot be read."""
     try:
-        table = isotable.read_table(data, MAX_ROWS)
+        table = isotable.read_table(data, MAX_ROWS, isoform.headings_in_every_language())
     except isotable.TableError as exc:
         if str(exc) == "too many rows":
             raise ImportRefused(

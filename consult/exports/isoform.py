@@ -50,6 +50,24 @@ def headings() -> list[str]:
     ]
 
 
+FIELDS = ("mb", "line", "clause", "paragraph", "type", "comment", "proposed", "observation")  # `headings()`' order
+
+
+def headings_in_every_language() -> dict[str, str]:
+    """{heading: field} for the headings this form is written with in each of consult's
+    languages: a table exported on a French page is read back on an English one."""
+    from flask_babel import force_locale
+
+    from consult import i18n
+
+    found: dict[str, str] = {}
+    for code in i18n.languages():
+        with force_locale(code):
+            found.update(zip(headings(), FIELDS, strict=True))
+            found[language_heading()] = "language"
+    return found
+
+
 def language_heading() -> str:
     """The column after the form's eight (XLSX, CSV): the language the comment is written in."""
     return _("Language")

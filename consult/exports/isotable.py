@@ -110,29 +110,30 @@ def normalise(heading: str) -> str:
     return " ".join(text.split()).strip(" /")
 
 
-def field_of(heading: str) -> str | None:
-    """The field a column heading names, or None."""
+def field_of(heading: str, lookup: dict[str, str] | None = None) -> str | None:
+    """The field a column heading names, or None (`lookup`: `VARIANTS` and more, normalised)."""
+    lookup = lookup or _LOOKUP
     text = normalise(heading)
     if not text:
         return None
-    if text in _LOOKUP:
-        return _LOOKUP[text]
+    if text in lookup:
+        return lookup[text]
     # A footnote mark that lost its superscript: "MB/NC1", "Type of comment2".
     bare = re.sub(r"\s?\d$", "", text)
-    if bare != text and bare in _LOOKUP and _LOOKUP[bare] in ("mb", "type"):
-        return _LOOKUP[bare]
+    if bare != text and bare in lookup and lookup[bare] in ("mb", "type"):
+        return lookup[bare]
     # A longer heading that starts with a known one: "Observations of the secretariat on ...".
-    for variant, name in _LOOKUP.items():
+    for variant, name in lookup.items():
         if len(variant) >= 8 and text.startswith(variant + " "):
             return name
     return None
 
 
-def _header(values: list[str]) -> dict[int, str] | None:
+def _header(values: list[str], lookup: dict[str, str]) -> dict[int, str] | None:
     """{column index: field} when these values are a heading row, else None."""
     found: dict[int, str] = {}
     for index, value in enumerate(values):
-        name = field_of(value) if isinstance(value, str) else None
+        name = field_of(value, lookup) if isinstance(value, str) else None
         if name is not None and name not in found.values():
             found[index] = name
     names = set(found.values())
@@ -156,12 +157,17 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def read_table(data: bytes, max_rows: int) -> Table:
-    """The comment table of an XLSX workbook or Word document (raises TableError)."""
+def read_table(data: bytes, max_rows: int, headings: dict[str, str] | None = None) -> Table:
+    """The comment table of an XLSX workbook or Word document (raises TableError).
+
+    `headings`: more headings ({heading: field}) besides `VARIANTS`: the ones consult's own
+    exports write in each of its languages ("CM/CN¹", "Observations du secrétariat", ...).
+    """
+    lookup = {**_LOOKUP, **{normalise(heading): name for heading, name in (headings or {}).items()}}
     kind = _kind(data)
     if kind == "xlsx":
-        return _read_xlsx(data, max_rows)
-    return _read_docx(data, max_rows)
+        return _read_xlsx(data, max_rows, lookup)
+    return _read_docx(data, max_rows, lookup)
 
 
 def _kind(data: bytes) -> str:
@@ -177,7 +183,7 @@ def _kind(data: bytes) -> str:
     raise TableError("not a table")
 
 
-def _rows_of(lines: Any, kind: str, max_rows: int, start: int = 1) -> Table | None:
+def _rows_of(lines: Any, kind: str, max_rows: int, lookup: dict[str, str], start: int = 1) -> Table | None:
     """Find the heading row in `lines` ((row number, values, distinct cells) tuples), then read
     the rows under it."""
     header: dict[int, str] | None = None
@@ -187,7 +193,7 @@ def _rows_of(lines: Any, kind: str, max_rows: int, start: int = 1) -> Table | No
         if header is None:
             if number - start >= SCAN_ROWS:
                 return None
-            header = _header(values)
+            header = _header(values, lookup)
             if header is not None:
                 heading_values = values
                 table = Table(kind, [header[i] for i in sorted(header)], number, columns=header, width=len(values))
@@ -221,7 +227,7 @@ def _is_legend(texts: list[str], distinct: list[str]) -> bool:
     return bool(LEGEND_RE.match(filled[0])) or (len(distinct) == 1 and len(texts) > 1)
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> Table:
+def _read_xlsx(data: bytes, max_rows: int, lookup: dict[str, str]) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -234,7 +240,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
                 (n, list(values), [text_of(v) for v in values if v is not None])
                 for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
             )
-            table = _rows_of(lines, "xlsx", max_rows)
+            table = _rows_of(lines, "xlsx", max_rows, lookup)
             if table is not None:
                 return table
     finally:
@@ -242,7 +248,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
     raise TableError("no heading row")
 
 
-def _read_docx(data: bytes, max_rows: int) -> Table:
+def _read_docx(data: bytes, max_rows: int, lookup: dict[str, str]) -> Table:
     from docx import Document
 
     try:
@@ -254,7 +260,7 @@ def _read_docx(data: bytes, max_rows: int) -> Table:
     for word_table in document.tables:
         lines = list(_docx_lines(word_table, offset))
         offset += len(lines)
-        table = _rows_of(iter(lines), "docx", max_rows, start=lines[0][0] if lines else 1)
+        table = _rows_of(iter(lines), "docx", max_rows, lookup, start=lines[0][0] if lines else 1)
         if table is None:
             if found is not None:  # a continuation without its own heading row: same columns
                 continuation = _continuation(found, lines, max_rows)

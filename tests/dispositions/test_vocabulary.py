@@ -53,3 +53,30 @@ def test_the_cell_keeps_the_words_and_names_a_decision_they_do_not_state():
     for kind, label in ((K.DEFERRED, "Unresolved: deferred to a later round"), (K.COMPLETED, "Completed"),
                         (K.ACCEPTED_WITH_MODIFICATIONS, "Accepted with modifications")):  # fmt: skip
         assert read(cell(kind, "Some words.", label)).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("observation", "kind", "ref"),
+    [
+        ("Accepté sur le principe. Reformulé.", K.ACCEPTED_IN_PRINCIPLE, ""),
+        ("Accepté.", K.ACCEPTED, ""),
+        ("Non accepté : hors du champ.", K.NOT_ACCEPTED, ""),
+        ("Refusé. La clause le dit déjà.", K.NOT_ACCEPTED, ""),
+        ("Doublon de KR-003. Même réponse.", K.DUPLICATE, "KR-003"),
+        ("Aceptado con modificaciones", K.ACCEPTED_WITH_MODIFICATIONS, ""),
+        ("Принято к сведению.", K.NOTED, ""),
+        ("Принято.", K.ACCEPTED, ""),
+        ("Дубликат замечания US 021", K.DUPLICATE, "US 021"),
+        ("部分采纳。", K.PARTIALLY_ACCEPTED, ""),
+        ("غير مقبول. خارج النطاق.", K.NOT_ACCEPTED, ""),
+    ],
+)
+def test_the_products_own_decision_names_are_read_in_each_language(app, observation, kind, ref):
+    """A table exported on a French (Russian, Chinese, …) page is imported on an English one: the
+    decisions its cells name in that language read back the same."""
+    from consult.dispositions.forms import decision_labels
+
+    with app.test_request_context("/"):
+        labels = decision_labels()
+    reading = read(observation, labels)
+    assert (reading.kind, reading.stated, reading.duplicate_ref) == (kind, True, ref)

@@ -78,7 +78,7 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_too_large():
-    assert problems(b"# 1 A\n" + b"x" * MAX_BYTES) == ["the file is larger than 1000 kB"]
+    assert problems(b"# 1 A\n" + b"x" * MAX_BYTES) == ["the file is larger than 1,000 kB"]
 
 
 def test_front_matter_annexes_and_lettered_numbers_become_clauses():

@@ -56,7 +56,7 @@ def test_the_briefing_gives_the_draft_in_the_reader_s_language(app, session, peo
     url = f"/rounds/{round_.id}/briefing"
     page = client.get(url).get_data(as_text=True)
     assert "Authoritative text: English" in page and "Portée" not in page
-    assert '<p class="text" lang="fr" dir="ltr">Écrit en français</p>' in page
+    assert '<p class="text" lang="fr" dir="ltr"><bdi>Écrit en français</bdi></p>' in page
     monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "fr")
     page = client.get(url).get_data(as_text=True)
     assert text_notice(app, "fr", "fr") in plain(page) and "Le texte français de la clause." in page

@@ -204,3 +204,43 @@ def test_the_iso_table_keeps_numbers_references_and_decisions(app, session, peop
     assert decisions["JP 01"][0] is DispositionKind.NOTED  # no decision words: noted, words kept
     assert "GB-001" not in decisions
     assert decisions["GB-002"][0] is DispositionKind.NOTED
+
+
+def test_a_table_exported_in_french_reads_back_the_same_decisions_in_english(app, session, people, login_as, world):
+    """The secretariat exports on a French page (the cells name the decisions in French, "Accepté
+    sur le principe. …"); a colleague imports that file on an English page: every decision is
+    read back as recorded, none falls back to "noted"."""
+    table, write = TABLES["iso"]
+    first, second, _third = world
+    client = sign_in(app, login_as, session, people, "organiser")
+    assert upload(client, f"/rounds/{first}/import-compiled", write(table), "iso.xlsx").status_code == 302
+    fresh(session)
+    target = session.scalar(select(Comment).where(Comment.round_id == first, Comment.number == "KR-001"))
+    client.post("/language", data={"language": "fr", "csrf_token": csrf_token(client)})
+    saved = client.post(
+        f"/rounds/{first}/dispositions/table/{target.id}",
+        data={f"r{target.id}-kind": "accepted_in_principle", f"r{target.id}-observation": "Reformulé.",
+              "csrf_token": csrf_token(client)},
+        headers={"X-Requested-With": "fetch"},
+    )  # fmt: skip
+    assert saved.status_code == 200 and saved.get_json()["ok"], saved.get_data(as_text=True)
+    exported = client.get(f"/rounds/{first}/comments.xlsx?order=mb").get_data()
+    sheet = load_workbook(io.BytesIO(exported)).worksheets[0]
+    assert "Accepté sur le principe. Reformulé." in {str(v) for row in sheet.iter_rows(values_only=True) for v in row}
+
+    client.post("/language", data={"language": "en", "csrf_token": csrf_token(client)})
+    response = upload(client, f"/rounds/{second}/import-compiled", exported, "french.xlsx")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    fresh(session)
+
+    def decisions(round_id: int) -> dict[str, DispositionKind]:
+        return {
+            c.number: d.kind
+            for c, d in session.execute(
+                select(Comment, Disposition).join(Disposition, Disposition.comment_id == Comment.id)
+                .where(Comment.round_id == round_id)
+            )
+        }  # fmt: skip
+
+    assert decisions(second) == decisions(first)
+    assert decisions(second)[target.number] is DispositionKind.ACCEPTED_IN_PRINCIPLE
