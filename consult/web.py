@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -183,6 +184,17 @@ def _number(value: Any) -> str:
     return format_decimal(value) if value is not None else ""
 
 
+def _list_of(items: Any) -> Markup:
+    """Pieces of a sentence joined the way the viewer's language lists things ("3 added, 2
+    removed and 1 changed"; "新增3条、删除2条和修改1条"): `|list_of`. Each piece is escaped."""
+    from babel.lists import format_list
+
+    pieces = [str(escape(item)) for item in items if item]
+    if not pieces:
+        return Markup("")
+    return Markup(format_list(pieces, locale=get_locale()))  # noqa: S704 (escaped pieces, CLDR's commas)  # nosec B704
+
+
 def _local_input(value: Any) -> str:
     """A `datetime-local` input's value: the time in the viewer's timezone, to the minute."""
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value is not None else ""
@@ -302,6 +314,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_machine_time, "machine_time")
     app.add_template_filter(_local_input, "local_input")
     app.add_template_filter(_number, "number")
+    app.add_template_filter(_list_of, "list_of")
     app.add_template_filter(safe_html, "safe_html")  # HTML stored from Markdown, cleaned again
     app.add_template_filter(markdown, "markdown")  # Markdown source, rendered and cleaned
     app.add_template_filter(lines, "lines")  # plain text with its line breaks kept, escaped

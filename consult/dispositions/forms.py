@@ -37,6 +37,8 @@ def decision_labels() -> list[tuple[DispositionKind, str]]:
         with force_locale(code):
             pairs += [(kind, str(label)) for labels in (KIND_LABELS, CELL_LABELS) for kind, label in labels.items()]
     return pairs
+
+
 ACK_LABELS = {
     AcknowledgementKind.SATISFIED: _l("Satisfied"),
     AcknowledgementKind.OBJECTION: _l("Objection maintained"),

@@ -372,7 +372,13 @@ def test_the_invitation_speaks_the_language_the_inviter_chose(app, session, peop
     token = csrf_from(organiser, "/admin/invitations")
     response = organiser.post(
         "/admin/invitations",
-        data={"csrf_token": token, "email": "amina@example.net", "role": "participant", "organisation": str(org.id), "language": "fr"},
+        data={
+            "csrf_token": token,
+            "email": "amina@example.net",
+            "role": "participant",
+            "organisation": str(org.id),
+            "language": "fr",
+        },
     )
     assert response.status_code == 302
     (message,) = smtp.to("amina@example.net")
@@ -399,7 +405,13 @@ def test_an_unknown_invitation_language_is_refused(session, people, organiser, s
     token = csrf_from(organiser, "/admin/invitations")
     response = organiser.post(
         "/admin/invitations",
-        data={"csrf_token": token, "email": "x@example.net", "role": "participant", "organisation": str(people.organisations["igo"].id), "language": "de"},
+        data={
+            "csrf_token": token,
+            "email": "x@example.net",
+            "role": "participant",
+            "organisation": str(people.organisations["igo"].id),
+            "language": "de",
+        },
     )
     assert response.status_code == 400
     assert "Choose a language from the list." in response.data.decode()

@@ -54,7 +54,7 @@ def test_compare_shows_each_status_in_words_and_the_changed_words(app, session, 
     assert "<del>should</del><ins>must</ins>" in html
     assert "report <del>flaws.</del><ins>flaws promptly.</ins>" in html
     assert "<ins>Brand new.</ins>" in html and "<del>Old text.</del>" in html
-    assert "1 added, 1 removed, 1 changed, 1 unchanged." in plain(html)
+    assert "1 added, 1 removed, 1 changed, and 1 unchanged" in plain(html)
     assert '<caption id="compare-caption">' in html and 'scope="row"' in html
 
     explicit = client.get(f"/drafts/{draft.id}/compare?from={v2.id}&to={v1.id}")

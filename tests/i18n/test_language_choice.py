@@ -265,7 +265,9 @@ def test_counts_inside_messages_are_written_the_readers_way(app):
                     gettext("Version %(n)d", n=12345),
                 )
     assert seen["en"] == ("12,345 comments", "12,345 comments", "Version 12345")
-    spaced = {code: tuple(text.replace("\u202f", " ").replace("\xa0", " ") for text in texts) for code, texts in seen.items()}
+    spaced = {
+        code: tuple(text.replace("\u202f", " ").replace("\xa0", " ") for text in texts) for code, texts in seen.items()
+    }
     assert spaced["fr"][0] == spaced["fr"][1] == "12 345 commentaires"
     assert spaced["fr"][2].endswith("12345")
     assert "12.345" in spaced["es"][0] and "12.345" in spaced["es"][1]
@@ -276,5 +278,10 @@ def test_values_put_into_a_template_message_are_still_escaped(app):
     from flask import render_template_string
 
     with app.test_request_context("/"):
-        page = render_template_string("{% trans count=n, name=name %}{{ name }}: {{ count }} comment{% pluralize %}{{ name }}: {{ count }} comments{% endtrans %}", name="<b>x</b>", n=2)
+        page = render_template_string(
+            "{% trans count=n, name=name %}{{ name }}: {{ count }} comment"
+            "{% pluralize %}{{ name }}: {{ count }} comments{% endtrans %}",
+            name="<b>x</b>",
+            n=2,
+        )
     assert page == "&lt;b&gt;x&lt;/b&gt;: 2 comments"

@@ -40,7 +40,10 @@ def test_user_text_keeps_its_own_direction_on_an_arabic_page(app):
     from consult.i18n import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
     from consult.markup import lines
 
-    template = '<p title="{{ _(\'Version %(n)d of %(title)s\', n=2, title=t) }}">{{ _(\'The reason: %(reason)s\', reason=r|lines) }}</p>'
+    template = (
+        "<p title=\"{{ _('Version %(n)d of %(title)s', n=2, title=t) }}\">"
+        "{{ _('The reason: %(reason)s', reason=r|lines) }}</p>"
+    )
     with app.test_request_context("/"):
         with force_locale("ar"):
             arabic = render_template_string(template, t="ISO/IEC 29147:2018", r="see 6.2")

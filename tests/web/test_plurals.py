@@ -50,7 +50,7 @@ def test_one_of_each_is_said_in_the_singular_in_the_briefing(app, session, peopl
     )  # fmt: skip
     session.commit()
     text = sign_in(app, login_as, session, people, "organiser").get(f"/rounds/{round_.id}/briefing").get_data(True)
-    assert "1 comment, 1 answered, 1 objection maintained." in text
+    assert "1 comment, 1 answered, and 1 objection maintained" in text
     assert "1 comments" not in text and "1 objections" not in text
 
 

@@ -300,9 +300,9 @@ def test_staff_progress_lines(app, session, people, login_as, phases):
     for staff in ("moderator", "organiser"):
         text = progress(client_of(app, login_as, people[staff]))
         assert text.startswith("Progress of 2 rounds in progress"), text
-        assert "The open round" in text and "3 comments accepted (Governments 2, Industry 1)" in text
+        assert "The open round" in text and "3 comments accepted (Governments 2 and Industry 1)" in text
         assert "1 sign-off pending; 1 comment in moderation" in text
-        assert "dispositions: 1 drafted, 0 released, 0 answered" in text
+        assert "dispositions: 1 drafted, 0 released, and 0 answered" in text
         assert "The published round" not in text and "The scheduled round" not in text
     for viewer in ("participant:governments", "focal_point"):
         assert progress(client_of(app, login_as, people[viewer])) == ""

@@ -10,7 +10,7 @@ import re
 
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, npgettext
 from flask_login import current_user
 
 from consult.comments import services as comments_services
@@ -175,9 +175,9 @@ def _changes_message(plan: participant.ImportPlan) -> str:
     counts = {kind: len(plan.of(kind)) for kind in participant.ChangeKind}
     return _(
         "Your comments now follow the table: %(added)s, %(changed)s, %(removed)s.",
-        added=ngettext("%(num)d added", "%(num)d added", counts[participant.ChangeKind.ADDED]),
-        changed=ngettext("%(num)d changed", "%(num)d changed", counts[participant.ChangeKind.CHANGED]),
-        removed=ngettext("%(num)d withdrawn", "%(num)d withdrawn", counts[participant.ChangeKind.REMOVED]),
+        added=npgettext("comments", "%(num)d added", "%(num)d added", counts[participant.ChangeKind.ADDED]),
+        changed=npgettext("comments", "%(num)d changed", "%(num)d changed", counts[participant.ChangeKind.CHANGED]),
+        removed=npgettext("comments", "%(num)d withdrawn", "%(num)d withdrawn", counts[participant.ChangeKind.REMOVED]),
     )
 
 
