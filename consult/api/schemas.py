@@ -73,6 +73,7 @@ class SearchQuery(PageQuery):
     organisation: int | None = Field(None, ge=1, le=2**31 - 1)
     type: CommentType | None = None
     status: CommentStatus | None = None
+    language: Language | None = Field(None, description="Only comments written in this language.")
     sort: Literal["relevance", "date"] = "relevance"
 
 

@@ -9,10 +9,13 @@ takes any text (quoted phrases, `or`, `-word`); for FTS5 the same syntax is tran
 into an FTS5 expression in which every word or phrase is a quoted string, so no input is
 ever read as FTS5 syntax.
 
-Language: no row carries a language yet, so PostgreSQL uses the 'simple' configuration (no
-stemming, no stop words) and FTS5 the language-neutral unicode61 tokenizer. When comments get
-a language column, `PG_CONFIGS` maps it to a configuration (the index expression and the
-query then use it per row; see docs/architecture.md, "Search").
+Language: a comment records the language it is written in, and PostgreSQL reads each comment
+with that language's configuration (`PG_CONFIGS`: stemming and stop words, so "developing"
+finds "development" in English and « développement » finds « développer » in French; Chinese,
+which PostgreSQL cannot segment, and rows without a language use 'simple'). The index
+expression chooses the configuration per row (migration 0021); a query is parsed once per
+configuration and each row is matched by the query of its own language, so the GIN index
+still answers. FTS5 uses the language-neutral unicode61 tokenizer for every row.
 """
 
 from __future__ import annotations
@@ -21,15 +24,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Double, cast, column, func, literal_column, select, table, text
+from sqlalchemy import Double, and_, cast, column, func, literal_column, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from consult.search.models import SOURCES, Source
 
 MAX_QUERY = 200
 MAX_TERMS = 12
-# Where a row's language is known: its text search configuration (PostgreSQL).
+# Where a row's language is known: its text search configuration (PostgreSQL). In step with
+# migration 0021, whose index expression spells this out.
 PG_CONFIGS = {"en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic"}
+PG_DEFAULT_CONFIG = "simple"
 
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 _WORD_RE = re.compile(r"\w")
@@ -118,24 +123,56 @@ class SQLiteEngine(Engine):
             session.execute(text(f"INSERT INTO {source.fts}({source.fts}) VALUES ('rebuild')"))  # noqa: S608 (our names)
 
 
+def pg_config(source: Source) -> str:
+    """The text search configuration of a row of `source`: by its language where it has one."""
+    if source.language is None:
+        return f"'{PG_DEFAULT_CONFIG}'::regconfig"
+    whens = " ".join(f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in PG_CONFIGS.items())
+    return f"(CASE {source.table}.{source.language} {whens} ELSE '{PG_DEFAULT_CONFIG}'::regconfig END)"
+
+
 def pg_document(source: Source) -> str:
-    """The indexed expression, exactly as migration 0011 wrote it (or the index is not used)."""
+    """The indexed expression, exactly as migrations 0011 and 0021 wrote it (or the index is
+    not used)."""
     joined = " || ' ' || ".join(f"coalesce({source.table}.{c}, '')" for c in source.columns)
-    return f"to_tsvector('simple'::regconfig, {joined})"
+    return f"to_tsvector({pg_config(source)}, {joined})"
+
+
+def _tsquery(config: str, query: Query) -> Any:
+    return func.websearch_to_tsquery(literal_column(f"'{config}'::regconfig"), query.text)
 
 
 class PostgreSQLEngine(Engine):
-    """GIN indexes on `to_tsvector('simple', ...)` (migration 0011), ranked by ts_rank_cd."""
+    """GIN indexes on `to_tsvector(<the row's configuration>, ...)` (migrations 0011, 0021),
+    ranked by ts_rank_cd."""
 
     name = "postgresql"
 
     def matching(self, source: Source, query: Query) -> tuple[Any, Any, Any]:
         document = literal_column(pg_document(source))
-        tsquery = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.text)
+        if source.language is None:
+            tsquery = _tsquery(PG_DEFAULT_CONFIG, query)
+            condition = document.op("@@")(tsquery)
+        else:
+            # One indexable test per configuration (`document @@ <constant query>`), each kept
+            # to the rows of its languages: the planner ORs the index scans.
+            language = source.model.__table__.c[source.language]
+            arms = [
+                and_(language == code, document.op("@@")(_tsquery(config, query)))
+                for code, config in PG_CONFIGS.items()
+            ]
+            arms.append(
+                and_(
+                    or_(language.is_(None), language.not_in(list(PG_CONFIGS))),
+                    document.op("@@")(_tsquery(PG_DEFAULT_CONFIG, query)),
+                )
+            )
+            condition = or_(*arms)
+            tsquery = func.websearch_to_tsquery(literal_column(pg_config(source)), query.text)
         # As double precision: a real (float4) read back as a Python float is rounded, and the
         # cursor could then never compare equal to the row it came from.
         score = cast(func.ts_rank_cd(document, tsquery), Double)
-        return source.model.__table__, document.op("@@")(tsquery), score
+        return source.model.__table__, condition, score
 
     def snippets(self, session, source, query, ids, marks):
         if not ids:
@@ -144,7 +181,8 @@ class PostgreSQLEngine(Engine):
         options = (
             f'StartSel="{start}", StopSel="{end}", MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
         )
-        tsquery = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.text)
+        config = literal_column(pg_config(source))
+        tsquery = func.websearch_to_tsquery(config, query.text)
         model = source.model
         # ts_headline's parser reads <...> as markup and leaves it out: hand it the text with
         # the angle brackets swapped for stand-ins, and put them back after.
@@ -153,9 +191,7 @@ class PostgreSQLEngine(Engine):
         def plain(name: str) -> Any:
             return func.replace(func.replace(func.coalesce(getattr(model, name), ""), "<", lt), ">", gt)
 
-        columns = [
-            func.ts_headline(literal_column("'simple'::regconfig"), plain(c), tsquery, options) for c in source.columns
-        ]
+        columns = [func.ts_headline(config, plain(c), tsquery, options) for c in source.columns]
         rows = session.execute(select(model.id, *columns).where(model.id.in_(ids)))
         return {
             row[0]: {c: v.replace(lt, "<").replace(gt, ">") for c, v in zip(source.columns, row[1:], strict=True)}

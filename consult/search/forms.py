@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from consult.comments.models import CommentStatus, CommentType
+from consult.languages import parse_language
 from consult.search.engines import Query, parse_query
 from consult.search.models import KINDS
 from consult.search.queries import SORTS, SearchFilters, decode_cursor
@@ -67,6 +68,7 @@ def parse_args(args: MultiDict) -> SearchArgs:
         organisation_id=_id(args.get("organisation")),
         type=CommentType(comment_type) if comment_type in CommentType._value2member_map_ else None,
         status=CommentStatus(status) if status in CommentStatus._value2member_map_ else None,
+        language=parse_language(args.get("language")),
     )
     cursor = args.get("after", "")
     after = decode_cursor(sort, cursor) if cursor else None

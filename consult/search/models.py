@@ -22,6 +22,7 @@ class Source:
     kind: str  # consultation, round, clause, comment, disposition
     model: type
     columns: tuple[str, ...]
+    language: str | None = None  # the column naming each row's language, where rows have one
 
     @property
     def table(self) -> str:
@@ -38,14 +39,14 @@ class Source:
         return f"ix_search_{self.kind}"
 
 
-# In step with migration 0011 (which keeps a frozen copy).
+# In step with migrations 0011 and 0021 (which keep frozen copies).
 SOURCES = {
     s.kind: s
     for s in (
         Source("consultation", Consultation, ("title", "summary")),
         Source("round", Round, ("title", "description")),
         Source("clause", Clause, ("number", "heading", "body")),
-        Source("comment", Comment, ("body", "proposed_change")),
+        Source("comment", Comment, ("body", "proposed_change"), language="language"),
         Source("disposition", Disposition, ("observation",)),
     )
 }

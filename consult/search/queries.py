@@ -51,6 +51,7 @@ class SearchFilters:
     organisation_id: int | None = None
     type: CommentType | None = None
     status: CommentStatus | None = None
+    language: str | None = None  # the language a comment is written in (consult.languages)
 
     def kinds(self) -> tuple[str, ...]:
         allowed = set(KINDS) if self.kind is None else {self.kind}
@@ -62,7 +63,7 @@ class SearchFilters:
             allowed &= {"comment", "disposition"}
         if self.group_id is not None or self.organisation_id is not None or self.type is not None:
             allowed &= {"comment", "disposition"}
-        if self.status is not None:
+        if self.status is not None or self.language is not None:
             allowed &= {"comment"}
         return tuple(k for k in KINDS if k in allowed)
 
@@ -76,6 +77,7 @@ class SearchFilters:
             "organisation": self.organisation_id,
             "type": self.type.value if self.type else None,
             "status": self.status.value if self.status else None,
+            "language": self.language,
         }
         return {k: v for k, v in args.items() if v is not None}
 
@@ -185,6 +187,8 @@ def _comment_filters(stmt: Any, viewer: Any, f: SearchFilters) -> Any:
         stmt = stmt.where(Comment.type == f.type)
     if f.status is not None:
         stmt = stmt.where(Comment.status == f.status)
+    if f.language is not None:
+        stmt = stmt.where(Comment.language == f.language)
     return stmt
 
 

@@ -34,6 +34,7 @@ def search(ctx):
         organisation_id=q.organisation,
         type=q.type,
         status=q.status,
+        language=q.language,
     )
     after = queries.decode_cursor(q.sort, q.cursor) if q.cursor else None
     if q.cursor and after is None:
