@@ -49,6 +49,8 @@ def neutralise(value: Any) -> Any:
         return value
     if value.startswith(("\t", "\r")):
         value = "'" + value
+    if "=" not in value and "+" not in value and "-" not in value and "@" not in value:
+        return value  # no formula lead anywhere (most cells): the pattern need not run
     return _FORMULA_AT_A_CUT.sub(lambda m: f"{m.group(1)}{m.group(2)}'", value)
 
 

@@ -26,6 +26,7 @@ from consult.policy.actions import (
 )
 from consult.policy.attribution import (
     attribution_choices,
+    attribution_reader,
     attribution_shown,
     attribution_visibility,
     can_see_attribution,
@@ -112,6 +113,7 @@ __all__ = [
     "as_viewer",
     "assignable_roles",
     "attribution_choices",
+    "attribution_reader",
     "attribution_shown",
     "attribution_visibility",
     "authenticated",

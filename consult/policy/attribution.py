@@ -7,6 +7,7 @@ person; everyone else sees what the chosen level shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import or_, true
@@ -32,16 +33,27 @@ def default_attribution(round_: Any) -> Attribution:
 
 def attribution_shown(user: Any, comment: Any) -> Attribution:
     """The most detailed level of the comment's authorship `user` may see."""
+    return attribution_reader(user)(comment)
+
+
+def attribution_reader(user: Any) -> Callable[[Any], Attribution]:
+    """`attribution_shown` for the many comments one person sees (an export's rows): the viewer
+    is read once."""
     viewer = as_viewer(user)
     visibility = viewer.visibility_class
     if visibility.sees_all:
-        return Attribution.PERSON
-    if visibility.signed_in and (
-        (viewer.id is not None and comment.author_id == viewer.id)
-        or (viewer.organisation_id is not None and viewer.organisation_id == comment.organisation_id)
-    ):
-        return Attribution.PERSON
-    return comment.attribution
+        return lambda comment: Attribution.PERSON
+    own_id = viewer.id if visibility.signed_in else None
+    own_organisation = viewer.organisation_id if visibility.signed_in else None
+
+    def shown(comment: Any) -> Attribution:
+        if (own_id is not None and comment.author_id == own_id) or (
+            own_organisation is not None and comment.organisation_id == own_organisation
+        ):
+            return Attribution.PERSON
+        return comment.attribution
+
+    return shown
 
 
 def can_see_attribution(user: Any, comment: Any, level: Attribution) -> bool:

@@ -60,6 +60,8 @@ def test_the_xlsx_is_the_iso_form(app, session, people, login_as, round_with_com
         ("ACME-001", "3", "ed", "On three"),
     ]
     assert all(sheet.cell(row=5, column=n).alignment.wrap_text for n in range(1, 9))
+    body = [sheet.cell(row=5, column=n) for n in range(1, 10)]  # every comment cell framed, not bold
+    assert all(c.border.left.style == "thin" and c.border.bottom.style == "thin" and not c.font.bold for c in body)
     assert all(sheet.cell(row=n, column=1).value is None for n in range(9, 20))  # nothing under the rows
     assert sheet.cell(row=3, column=1).value == "Notes ¹ ² on the sheet “Guidance”."
     guidance = load_workbook(io.BytesIO(response.get_data())).worksheets[1]
@@ -103,3 +105,22 @@ def test_the_word_file_is_the_iso_form(app, session, people, login_as, round_wit
 )
 def test_sheet_titles_keep_to_excels_rules(reference, title):
     assert sheet_title(reference) == title
+
+
+def test_text_pasted_from_word_with_control_characters_exports(app, session, people, login_as):
+    """Word's manual line break arrives as a vertical tab (\\x0b) and a bell (\\x07) may ride
+    along: XML cannot hold either. The XLSX, the Word table and the CSV still open, the break
+    is a line break and nothing else of the text is lost."""
+    round_ = make_round(session, Phase.CLOSED, clauses=1)
+    make_comment(session, round_, people["participant:industry"], "k1", body="First line\x0bsecond line\x07 end")
+    session.commit()
+    client = sign_in(app, login_as, session, people, "organiser")
+    xlsx = client.get(f"/rounds/{round_.id}/comments.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).worksheets[0]
+    assert sheet.cell(row=5, column=6).value == "First line\nsecond line end"
+    word = client.get(f"/rounds/{round_.id}/comments.docx")
+    assert word.status_code == 200
+    cell = Document(io.BytesIO(word.get_data())).tables[0].rows[1].cells[5]
+    assert [p.text for p in cell.paragraphs] == ["First line", "second line end"]
+    assert client.get(f"/rounds/{round_.id}/comments.csv").status_code == 200
