@@ -80,8 +80,9 @@ def text(response: Any) -> str:
 
 
 def plain(html: str) -> str:
-    """The page's text without tags, spaces collapsed."""
-    return " ".join(TAG_RE.sub(" ", html).split())
+    """The page's text without tags, spaces collapsed, without the invisible isolate marks an
+    Arabic page puts around the values in its sentences."""
+    return " ".join(TAG_RE.sub(" ", html).replace("\u2068", "").replace("\u2069", "").split())
 
 
 def organiser_client(app, login_as, session: Session, people) -> Any:
