@@ -124,7 +124,13 @@ def _counts_formatted(message: str, variables: dict[str, Any], plural: bool) -> 
     if not counts:
         return message, variables
     message = _INTEGER_PLACEHOLDER.sub(lambda m: f"%({m[1]})s" if m[1] in counts else m[0], message)
-    return message, {name: format_decimal(value) if name in counts else value for name, value in variables.items()}
+    return message, {name: _count(value) if name in counts else value for name, value in variables.items()}
+
+
+def _count(value: int) -> str:
+    # Below a thousand every offered language writes the plain digits (Babel's CLDR data: no
+    # grouping, Latin digits, Arabic included): the common case skips the formatter.
+    return str(value) if 0 <= value < 1000 else format_decimal(value)
 
 
 def interpolate(message: str, variables: dict[str, Any], *, plural: bool) -> str:
@@ -179,10 +185,12 @@ class LocalisedBabel(Babel):
 
 def _template_result(context, message: str, variables: dict[str, Any], *, plural: bool) -> str:
     # As in Jinja's newstyle gettext: always a format string; with autoescape, the values escaped.
-    message, variables = _counts_formatted(message, variables, plural)
+    # (Most messages have no values: they skip the rest, which a page would pay fifty times.)
+    if variables:
+        message, variables = _counts_formatted(message, variables, plural)
     if context.eval_ctx.autoescape:
         message = Markup(message)  # noqa: S704 (a catalogue message, as Jinja's own gettext)  # nosec B704
-        if direction(get_locale()) == "rtl":
+        if variables and direction(get_locale()) == "rtl":
             variables = {name: _isolated(value) for name, value in variables.items()}
     return message % variables
 

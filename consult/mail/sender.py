@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,7 +96,7 @@ def deliver(
     outlet = _Outlet(app)
     run = Run()
     try:
-        with _url_context(app):
+        with _url_context(app), _quick_handovers():
             try:
                 while True:
                     moment = now or utcnow()
@@ -110,6 +112,19 @@ def deliver(
         reader.close()
         writer.close()
     return report
+
+
+@contextmanager
+def _quick_handovers() -> Iterator[None]:
+    """While a run sends, the SMTP thread and the renderer hand the interpreter to each other
+    at every message (the server's answer, then the next message's release): a short switch
+    interval lets the one that waits take over at once instead of after CPython's 5 ms."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, 0.0005))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def _url_context(app: Flask) -> Any:

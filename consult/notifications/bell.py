@@ -16,7 +16,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -59,10 +60,26 @@ def fill(response: Any) -> Any:
     if policy.can(current_user, policy.Permission.NOTIFICATION_READ):
         try:
             count = unread_count(get_session(), current_user, utcnow())
-            html = render_template("notifications/_bell.html", bell_filled=Bell(count))
-            if count:
-                badge = render_template("notifications/_bell.html", bell_badge=Bell(count))
+            html, badge = _rendered(count, str(get_locale()))
         except Exception:  # the page is shown without its bell rather than not at all
             log.exception("could not fill the notification bell")
     response.set_data(body.replace(STAND_IN, html).replace(BADGE_STAND_IN, badge))
     return response
+
+
+_RENDERED_AT_MOST = 1024
+
+
+def _rendered(count: int, locale: str) -> tuple[str, str]:
+    """The bell and the Menu badge for `count` in `locale`: they say nothing else, so each is
+    rendered once per application and process (every page of every person needs one)."""
+    cache: dict[tuple[int, str], tuple[str, str]] = current_app.extensions.setdefault("consult.bell", {})
+    key = (count, locale)
+    found = cache.get(key)
+    if found is None:
+        html = render_template("notifications/_bell.html", bell_filled=Bell(count))
+        badge = render_template("notifications/_bell.html", bell_badge=Bell(count)) if count else ""
+        if len(cache) >= _RENDERED_AT_MOST:
+            cache.clear()
+        found = cache[key] = (html, badge)
+    return found
