@@ -143,7 +143,19 @@ def _clean(app) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # Row by row, not TRUNCATE (which makes new files for every table and index: 70 ms a
+            # test), with the foreign-key and other triggers off for this transaction (the
+            # tests connect as the superuser), and the ids starting again at 1 as TRUNCATE's
+            # RESTART IDENTITY did.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+            conn.execute(
+                text(
+                    "SELECT setval(oid::regclass, 1, false) FROM pg_class "
+                    "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
+                )
+            )
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)

@@ -111,7 +111,7 @@ class SQLiteEngine(Engine):
         parts = ", ".join(f"snippet({source.fts}, {i}, :start, :end, '…', 32)" for i in range(len(source.columns)))
         rows = session.execute(
             text(
-                f"SELECT rowid, {parts} FROM {source.fts} WHERE {source.fts} MATCH :q "  # noqa: S608 (our names)
+                f"SELECT rowid, {parts} FROM {source.fts} WHERE {source.fts} MATCH :q "  # noqa: S608  # nosec B608 (our names)
                 f"AND rowid IN ({', '.join(str(int(i)) for i in ids)})"
             ),
             {"q": query.fts, "start": start, "end": end},
@@ -120,7 +120,7 @@ class SQLiteEngine(Engine):
 
     def reindex(self, session):
         for source in SOURCES.values():
-            session.execute(text(f"INSERT INTO {source.fts}({source.fts}) VALUES ('rebuild')"))  # noqa: S608 (our names)
+            session.execute(text(f"INSERT INTO {source.fts}({source.fts}) VALUES ('rebuild')"))  # noqa: S608  # nosec B608 (our names)
 
 
 def pg_config(source: Source) -> str:
